@@ -1,0 +1,1 @@
+"""The provider side of pools: open calls, applications, attachments."""

@@ -1,0 +1,281 @@
+"""Reading a demand list from .xlsx or .csv and checking every row.
+
+`parse(data, filename, org)` returns a Preview: the valid rows (plain dicts ready for
+services.create_demand) and, for every bad row, its line number, column and message.
+Nothing is written here; importing is `jobs.run_import`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+
+from marketplace.demands.forms import MAX_AMOUNT
+from marketplace.taxonomy.services import terms
+
+MAX_ROWS = 5000
+MAX_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    zh: str
+    en: str
+    kind: str | None = None  # taxonomy kind for term columns
+    multi: bool = False
+    required: bool = False
+
+
+COLUMNS = (
+    Column("title", "需求标题", "Title", required=True),
+    Column("description", "需求描述", "Description", required=True),
+    Column("industry", "所属行业", "Industry", kind="industry"),
+    Column("chain", "产业链", "Industrial chain", kind="chain"),
+    Column("stage", "环节", "Process stage", kind="stage"),
+    Column("scenarios", "应用场景", "Scenarios", kind="scenario", multi=True),
+    Column("city", "所在城市", "City", kind="city"),
+    Column("budget_min", "预算下限（万元）", "Budget from (10k CNY)"),
+    Column("budget_max", "预算上限（万元）", "Budget up to (10k CNY)"),
+    Column("deadline", "截止日期", "Deadline"),
+    Column("vouchers", "拟使用券", "Vouchers", kind="voucher", multi=True),
+)
+SEPARATORS = re.compile(r"[、,，;；/|\n]+")
+DATE_PATTERNS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (wrong type, encoding, missing columns, too many rows)."""
+
+
+@dataclass
+class RowError:
+    line: int
+    column: str
+    message: str
+
+
+@dataclass
+class Preview:
+    filename: str
+    total: int = 0
+    rows: list[dict] = field(default_factory=list)  # valid rows, each with its "line"
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def bad_lines(self) -> int:
+        return len({e.line for e in self.errors})
+
+
+def header_names(column: Column) -> set[str]:
+    return {_norm(column.key), _norm(column.zh), _norm(column.en), _norm(column.zh.split("（")[0])}
+
+
+def _norm(text) -> str:
+    return re.sub(r"\s+", "", str(text or "")).lower().replace("*", "")
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+# ---------------------------------------------------------------- reading files
+
+def read_table(data: bytes, filename: str):
+    """An iterator over rows of cell values, header first."""
+    name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        return _read_xlsx(data)
+    if name.endswith(".csv"):
+        return _read_csv(data)
+    raise ImportFileError(_("Please upload an .xlsx or .csv file."))
+
+
+def _read_xlsx(data: bytes):
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
+        raise ImportFileError(_("This file cannot be read as an Excel workbook (.xlsx).")) from error
+    return _sheet_rows(workbook)
+
+
+def _sheet_rows(workbook):
+    try:
+        for values in workbook.worksheets[0].iter_rows(values_only=True):
+            yield list(values)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError) as error:
+        raise ImportFileError(_("This file cannot be read as an Excel workbook (.xlsx).")) from error
+    finally:
+        workbook.close()
+
+
+def decode_csv(data: bytes) -> str:
+    """UTF-8 (with or without BOM) first; Excel in China saves CSV as GBK, which GB18030 covers."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError(_("The CSV file is neither UTF-8 nor GBK. Save it again as “CSV UTF-8” from Excel."))
+
+
+def _read_csv(data: bytes) -> list[list]:
+    try:
+        return list(csv.reader(io.StringIO(decode_csv(data), newline="")))
+    except csv.Error as error:
+        raise ImportFileError(_("The CSV file is malformed: %(error)s", error=str(error))) from error
+
+
+# ---------------------------------------------------------------- checking rows
+
+class TermLookup:
+    """Finds a taxonomy term by code, Chinese label or English label (any case, spaces ignored)."""
+
+    def __init__(self) -> None:
+        self.maps: dict[str, dict[str, int]] = {}
+        for column in COLUMNS:
+            if column.kind and column.kind not in self.maps:
+                found: dict[str, int] = {}
+                for t in terms(column.kind):
+                    for label in (t.code, t.label_zh, t.label_en):
+                        found[_norm(label)] = t.id
+                    found.setdefault(_norm(t.label_zh.rstrip("市")), t.id)
+                self.maps[column.kind] = found
+
+    def find(self, kind: str, text: str) -> int | None:
+        return self.maps[kind].get(_norm(text))
+
+
+def _parse_amount(text: str) -> Decimal:
+    amount = Decimal(text.replace(",", "").replace("，", "").replace("万元", "").replace("万", "").strip())
+    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
+        raise InvalidOperation
+    return amount.quantize(Decimal("0.01"))
+
+
+def _parse_date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _cell_text(value)
+    for pattern in DATE_PATTERNS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _map_header(header: list) -> dict[str, int]:
+    positions: dict[str, int] = {}
+    for index, name in enumerate(header):
+        for column in COLUMNS:
+            if _norm(name) in header_names(column) and column.key not in positions:
+                positions[column.key] = index
+    missing = [c.zh for c in COLUMNS if c.required and c.key not in positions]
+    if missing:
+        raise ImportFileError(_("The first row must hold the column names; missing: %(columns)s. Download the template to see them.",
+                                columns="、".join(missing)))
+    return positions
+
+
+def check_row(values: list, positions: dict[str, int], lookup: TermLookup, org, line: int) -> tuple[dict, list[RowError]]:
+    row: dict = {"line": line}
+    errors: list[RowError] = []
+
+    def cell(key):
+        index = positions.get(key)
+        return values[index] if index is not None and index < len(values) else None
+
+    def fail(column: Column, message: str) -> None:
+        errors.append(RowError(line, column.zh, message))
+
+    for column in COLUMNS:
+        raw = cell(column.key)
+        text = _cell_text(raw)
+        if column.required and not text:
+            fail(column, _("This column is required."))
+        elif column.key == "title":
+            if len(text) > 200:
+                fail(column, _("At most %(n)d characters.", n=200))
+            row["title"] = text
+        elif column.key == "description":
+            if len(text) > 10000:
+                fail(column, _("At most %(n)d characters.", n=10000))
+            row["description"] = text
+        elif column.kind and column.multi:
+            ids = []
+            for part in (p for p in SEPARATORS.split(text) if p.strip()):
+                term_id = lookup.find(column.kind, part)
+                if term_id is None:
+                    fail(column, _("“%(value)s” is not a known value; see the sheet 填写说明 in the template.", value=part.strip()))
+                elif term_id not in ids:
+                    ids.append(term_id)
+            row[column.key[:-1] + "_ids"] = ids
+        elif column.kind:
+            term_id = lookup.find(column.kind, text) if text else None
+            if text and term_id is None:
+                fail(column, _("“%(value)s” is not a known value; see the sheet 填写说明 in the template.", value=text))
+            row[column.key + "_id"] = term_id
+        elif column.key.startswith("budget"):
+            try:
+                row[column.key] = _parse_amount(text) if text else None
+            except (InvalidOperation, ValueError):
+                fail(column, _("Enter an amount in 万元 between 0 and 1,000,000."))
+        elif column.key == "deadline":
+            try:
+                row["deadline"] = _parse_date(raw) if text else None
+            except ValueError:
+                fail(column, _("Enter a date such as 2027-03-31."))
+            else:
+                if row["deadline"] and row["deadline"] < date.today():
+                    fail(column, _("The deadline must not be in the past."))
+    if row.get("budget_min") is not None and row.get("budget_max") is not None and row["budget_min"] > row["budget_max"]:
+        fail(COLUMNS[8], _("The upper budget must not be lower than the lower budget."))
+    row["industry_id"] = row.get("industry_id") or org.industry_id
+    row["city_id"] = row.get("city_id") or org.city_id
+    if not row["industry_id"] and not any(e.column == COLUMNS[2].zh for e in errors):
+        fail(COLUMNS[2], _("This column is required."))
+    if not row["city_id"] and not any(e.column == COLUMNS[6].zh for e in errors):
+        fail(COLUMNS[6], _("This column is required."))
+    return row, errors
+
+
+def parse(data: bytes, filename: str, org) -> Preview:
+    if len(data) > MAX_BYTES:
+        raise ImportFileError(_("The file is larger than 5 MB."))
+    table = iter(read_table(data, filename))
+    header = next(table, None)
+    if header is None:
+        raise ImportFileError(_("The file is empty."))
+    positions = _map_header(header)
+    body = []
+    for line, values in enumerate(table, start=2):
+        if any(_cell_text(v) for v in values):
+            body.append((line, values))
+            if len(body) > MAX_ROWS:
+                raise ImportFileError(_("The file has more than %(n)d rows. Split it into several files.", n=MAX_ROWS))
+    if not body:
+        raise ImportFileError(_("The file has column names but no rows."))
+    preview = Preview(filename=filename, total=len(body))
+    lookup = TermLookup()
+    for line, values in body:
+        row, errors = check_row(list(values), positions, lookup, org, line)
+        if errors:
+            preview.errors.extend(errors)
+        else:
+            preview.rows.append(row)
+    return preview

@@ -1,0 +1,81 @@
+"""Read-side queries for demand browse pages."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from marketplace.demands.models import Demand, demand_scenario
+from marketplace.search import keyword_filter
+from marketplace.taxonomy.models import TaxonomyTerm
+
+SORTS = {
+    "newest": (Demand.published_at.desc().nulls_last(), Demand.id.desc()),
+    "deadline": (Demand.deadline.asc().nulls_last(), Demand.id.desc()),
+    "budget": (Demand.budget_max.desc().nulls_last(), Demand.id.desc()),
+}
+
+
+def _term_id(kind: str, code: str) -> sa.ScalarSelect:
+    return sa.select(TaxonomyTerm.id).where(TaxonomyTerm.kind == kind, TaxonomyTerm.code == code).scalar_subquery()
+
+
+def filtered_demands(base: sa.Select, args) -> sa.Select:
+    """Apply the browse filters in `args` (q, city, industry, chain, scenario, status, sort)."""
+    query = base
+    keyword = keyword_filter(args.get("q"), Demand.title, Demand.description)
+    if keyword is not None:
+        query = query.where(keyword)
+    for kind, column in (("city", Demand.city_id), ("industry", Demand.industry_id), ("chain", Demand.chain_id),
+                         ("stage", Demand.stage_id)):
+        if args.get(kind):
+            query = query.where(column == _term_id(kind, args[kind]))
+    if args.get("scenario"):
+        query = query.where(
+            Demand.id.in_(sa.select(demand_scenario.c.demand_id).where(demand_scenario.c.term_id == _term_id("scenario", args["scenario"])))
+        )
+    if args.get("status") in ("draft", "open", "awarded", "closed", "cancelled"):
+        query = query.where(Demand.status == args["status"])
+    return query.order_by(*SORTS.get(args.get("sort") or "newest", SORTS["newest"]))
+
+
+MINE_STATUSES = ("draft", "open", "awarded", "closed", "cancelled")
+
+
+def own_demands(org_id: int, args) -> sa.Select:
+    """The firm's demands for the dashboard, filtered by status and keywords."""
+    query = sa.select(Demand).where(Demand.org_id == org_id)
+    keyword = keyword_filter(args.get("q"), Demand.title, Demand.description)
+    if keyword is not None:
+        query = query.where(keyword)
+    if args.get("status") in MINE_STATUSES:
+        query = query.where(Demand.status == args["status"])
+    if args.get("list"):
+        try:
+            query = query.where(Demand.list_id == int(args["list"]))
+        except ValueError:
+            pass
+    sorts = {**SORTS, "updated": (Demand.updated_at.desc(), Demand.id.desc())}
+    return query.order_by(*sorts.get(args.get("sort") or "updated", sorts["updated"]))
+
+
+def status_counts(org_id: int) -> dict[str, int]:
+    from marketplace.extensions import db
+
+    rows = db.session.execute(
+        sa.select(Demand.status, sa.func.count(Demand.id)).where(Demand.org_id == org_id).group_by(Demand.status)
+    ).all()
+    return {status: count for status, count in rows}
+
+
+def bid_counts(demand_ids: list[int]) -> dict[int, int]:
+    """Live and decided bids per demand (withdrawn bids are not counted)."""
+    from marketplace.bids.models import Bid
+    from marketplace.extensions import db
+
+    if not demand_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Bid.demand_id, sa.func.count(Bid.id))
+        .where(Bid.demand_id.in_(demand_ids), Bid.status != "withdrawn")
+        .group_by(Bid.demand_id)
+    ).all()
+    return {demand_id: count for demand_id, count in rows}

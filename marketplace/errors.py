@@ -1,0 +1,75 @@
+"""One error renderer for HTTP errors: an HTML page in the user's language, or JSON."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from marketplace.extensions import db
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Please check what you entered and try again.")),
+    403: (_l("Forbidden"), _l("You do not have permission to see or change this.")),
+    404: (_l("Page not found"), _l("The page you asked for does not exist or has been removed.")),
+    405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
+    409: (_l("Conflict"), _l("Someone changed this while you were editing it. Reload the page to see the latest version.")),
+    413: (_l("Upload too large"), _l("The file or form you sent is larger than allowed. Please send a smaller one.")),
+    429: (_l("Too many requests"), _l("You have tried too many times. Please wait a few minutes and try again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error occurred. It has been logged; please try again later.")),
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def render_error(code: int, detail: str | None = None):
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    message = detail or message
+    if wants_json():
+        return jsonify(error=str(title), message=str(message), status=code), code
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def fail(code: int, message: str | None = None):
+    """Stop the request with the error page for `code` and a specific, translated message."""
+    from flask import abort, make_response
+
+    abort(make_response(render_error(code, message)))
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def handle_http(error: HTTPException):
+        if error.code is None:  # raised by fail(): carries its own response
+            return error.get_response()
+        return render_error(error.code if error.code in MESSAGES else 500 if error.code >= 500 else 400)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(error: CSRFError):
+        from flask_babel import gettext as _
+
+        return render_error(400, _("The form has expired or was sent from another site. Please reload the page and submit it again."))
+
+    @app.errorhandler(StaleDataError)
+    def handle_stale(error: StaleDataError):
+        db.session.rollback()
+        return render_error(409)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return handle_http(error)
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return render_error(500)
+
+    @app.errorhandler(InternalServerError)
+    def handle_500(error):
+        db.session.rollback()
+        return render_error(500)

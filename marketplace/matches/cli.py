@@ -1,0 +1,94 @@
+"""`flask matching reindex|evaluate|benchmark`."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+matching_cli = AppGroup("matching", help="The matcher: vectors, index, evaluation and benchmarks.")
+
+
+@matching_cli.command("reindex")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--batch-size", default=64, show_default=True)
+def reindex(quiet: bool, batch_size: int) -> None:
+    """Encode what is stale (new text or another model), then rebuild the index from stored vectors."""
+    from marketplace.demands.models import Demand
+    from marketplace.extensions import db
+    from marketplace.matches.engine import get_engine
+    from marketplace.matching.embeddings import EmbeddingModelError
+    from marketplace.offerings.models import Offering
+
+    try:
+        engine = get_engine()
+        objects = list(db.session.scalars(sa.select(Demand).where(Demand.status == "open")))
+        objects += list(db.session.scalars(sa.select(Offering).where(Offering.status == "published")))
+        encoded = engine.store_vectors(objects, batch_size=batch_size, progress=not quiet)
+        db.session.commit()
+        demands, offerings = engine.rebuild(save=True)
+    except EmbeddingModelError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"encoded {encoded} texts; indexed {demands} open demands and {offerings} published offerings "
+               f"with model {engine.encoder.name}")
+
+
+@matching_cli.command("evaluate")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--qrels", "qrels_name", default="dev", show_default=True, help="qrels/<NAME>.tsv")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object and nothing else on stdout.")
+def evaluate(folder: str, qrels_name: str, as_json: bool) -> None:
+    """nDCG@10, MRR@10, Recall@10/100 of lexical, dense and hybrid ranking on a BEIR folder."""
+    from flask import current_app
+
+    from marketplace.matching import evaluate as evaluation
+    from marketplace.matching.embeddings import EmbeddingModelError, get_encoder
+    from marketplace.matching.ranker import FusionWeights
+
+    try:
+        encoder = get_encoder(current_app.config.get("EMBEDDING_MODEL", ""))
+    except EmbeddingModelError as error:
+        raise click.ClickException(str(error)) from error
+    weights = FusionWeights.from_mapping(current_app.config.get("MATCHING_WEIGHTS"))
+    results = evaluation.run(folder, qrels_name, encoder, weights=weights, taxonomy=_scenario_taxonomy())
+    if as_json:
+        sys.stdout.write(json.dumps(results) + "\n")
+        return
+    click.echo(f"{'':10}{'nDCG@10':>10}{'MRR@10':>10}{'R@10':>10}{'R@100':>10}")
+    for name in ("lexical", "dense", "hybrid"):
+        row = results[name]
+        click.echo(f"{name:10}{row['ndcg@10']:>10.4f}{row['mrr@10']:>10.4f}{row['recall@10']:>10.4f}{row['recall@100']:>10.4f}")
+
+
+@matching_cli.command("benchmark")
+@click.option("--sizes", default="10000,100000,1000000", show_default=True, help="Index sizes, comma-separated.")
+@click.option("--queries", default=200, show_default=True)
+def benchmark(sizes: str, queries: int) -> None:
+    """Encoder throughput, top-10 latency at several index sizes, build/load time, memory."""
+    from flask import current_app
+
+    from marketplace.matching import benchmark as bench
+
+    bench.main(model_path=current_app.config.get("EMBEDDING_MODEL", ""),
+               sizes=[int(s) for s in sizes.split(",") if s.strip()], n_queries=queries)
+
+
+def _scenario_taxonomy() -> list[dict]:
+    from marketplace.extensions import db
+    from marketplace.taxonomy.models import TaxonomyTerm
+
+    try:
+        terms = db.session.scalars(sa.select(TaxonomyTerm).where(TaxonomyTerm.kind == "scenario")).all()
+    except Exception:  # noqa: BLE001 - no database yet: fall back to the seed file
+        terms = []
+    if terms:
+        return [{"code": t.code, "zh": t.label_zh, "en": t.label_en, "keywords": t.keywords} for t in terms]
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "seeds" / "taxonomies" / "scenarios.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+COMMANDS = [matching_cli]

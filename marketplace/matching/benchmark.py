@@ -1,0 +1,208 @@
+"""Speed figures for the matcher (issue 3 item 10). Prints; never asserted in tests.
+
+- encoder throughput: Encoder.encode vs plain SentenceTransformer.encode on the same texts;
+- top-10 latency with reasons (p50/p95) at several sizes, vs exact numpy brute force on the
+  same vectors, and recall@10 of the vector index against exact search;
+- index build and load time from stored vectors; start-up (Matcher.load); peak memory.
+
+Synthetic items: vectors are mixtures of real sentence embeddings plus noise (so they cluster
+like real embeddings); texts are combinations of real clauses plus rare pseudo-words (so term
+frequencies are Zipf-like); each item is tagged with one or two scenarios.
+"""
+from __future__ import annotations
+
+import re
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .index import VectorIndex, exact_search
+from .lexical import LexicalIndex
+from .ranker import FusionWeights, Matcher, MatchDocument
+from .text import analyze
+
+_CLAUSE_SPLIT = re.compile(r"[，。；、,.;:：]\s*")
+
+
+def _rss_mb() -> float:
+    try:
+        import psutil
+
+        return psutil.Process().memory_info().rss / 2**20
+    except ImportError:  # pragma: no cover
+        return float("nan")
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def encoder_throughput(encoder, texts: list[str], repeats: int = 3) -> dict:
+    """Texts per second of the app's encoder and of plain SentenceTransformer.encode.
+    Interleaved runs, best of each: the machine is shared, so the best run is the fair one."""
+    encoder.encode(texts[:64])  # warm up
+    encoder.model.encode(texts[:64])
+    best_app, best_plain = 0.0, 0.0
+    for _ in range(repeats):
+        t = time.perf_counter()
+        encoder.model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
+        best_plain = max(best_plain, len(texts) / (time.perf_counter() - t))
+        t = time.perf_counter()
+        encoder.encode(texts, batch_size=64)
+        best_app = max(best_app, len(texts) / (time.perf_counter() - t))
+    return {"texts": len(texts), "app_per_s": round(best_app, 1), "plain_per_s": round(best_plain, 1), "ratio": round(best_app / best_plain, 3)}
+
+
+class Synth:
+    """Synthetic items from a pool of real clauses and their embeddings."""
+
+    def __init__(self, clauses: list[str], clause_vectors: np.ndarray, scenario_codes: list[str], seed: int = 0) -> None:
+        self.clauses = clauses
+        self.base = clause_vectors
+        self.codes = scenario_codes
+        self.rng = np.random.default_rng(seed)
+        self.clause_tokens = [analyze(c) for c in clauses]  # analyzed once, reused per item
+        han = "制造检测设备质量能耗工艺数据平台系统智能优化监测管理生产安全仓储焊接视觉机器人"
+        self.pseudo = ["".join(self.rng.choice(list(han), 3)) + str(i) for i in range(50_000)]
+
+    def vectors(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        a = self.rng.integers(0, len(self.base), n)
+        b = self.rng.integers(0, len(self.base), n)
+        v = self.base[a] + 0.6 * self.base[b] + self.rng.normal(0, 0.5 / np.sqrt(self.base.shape[1]), (n, self.base.shape[1])).astype(np.float32)
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        return v.astype(np.float32), a, b
+
+    def items(self, n: int, kind: str, start_id: int = 1):
+        vecs, a, b = self.vectors(n)
+        zipf = np.minimum(self.rng.zipf(1.3, (n, 2)), len(self.pseudo)) - 1
+        docs, tokens = [], []
+        scen = self.rng.integers(0, len(self.codes), (n, 2))
+        for i in range(n):
+            rare = [self.pseudo[j] for j in zipf[i]]
+            docs.append(MatchDocument(
+                id=start_id + i, kind=kind, title=self.clauses[a[i]], text=self.clauses[b[i]] + " " + " ".join(rare),
+                scenarios=frozenset({self.codes[scen[i, 0]], self.codes[scen[i, 1]]}),
+                industries=frozenset({f"C{13 + int(scen[i, 0]) % 31}"}),
+            ))
+            tokens.append(self.clause_tokens[a[i]] + self.clause_tokens[b[i]] + rare)
+        return docs, vecs, tokens
+
+
+def build_matcher(docs, vindex: VectorIndex, tokens, kind: str, approx_threshold: int) -> Matcher:
+    """Bulk build from pre-analyzed texts (analysis of 1M synthetic texts would dominate).
+    han_ability=1 keeps the dense search on for every query: the slowest path."""
+    matcher = Matcher(vindex.dim, FusionWeights(), han_ability=1.0, approx_threshold=approx_threshold)
+    col = matcher.collections[kind]
+    ids = [d.id for d in docs]
+    col.vectors = vindex
+    lexical = LexicalIndex()
+    csr = lexical.vectorizer.transform(tokens).tocsr()
+    lexical.df = np.bincount(csr.indices, minlength=csr.shape[1]).astype(np.int32)
+    lexical.total_len = float(csr.sum())
+    lexical._set_main(csr, np.asarray(ids, np.int64))
+    col.lexical = lexical
+    col.docs = {d.id: d for d in docs}
+    col.scenario_dist = {d.id: {c: 1.0 for c in d.scenarios} for d in docs}
+    return matcher
+
+
+def latency_at(size: int, synth: Synth, n_queries: int = 200, approx_threshold: int = 200_000, nprobe: int | None = None, out=print) -> dict:
+    kind, query_kind = ("demand", "offering") if size >= 1_000_000 else ("offering", "demand")
+    docs, vectors, tokens = synth.items(size, kind)
+    t = time.perf_counter()
+    vindex = VectorIndex.build([d.id for d in docs], vectors, approx_threshold, nprobe=nprobe)
+    vector_build_s = time.perf_counter() - t
+    matcher = build_matcher(docs, vindex, tokens, kind, approx_threshold)
+    del tokens
+    queries, qvecs, _ = synth.items(n_queries, query_kind, start_id=10**9)
+    ids_arr = np.array([d.id for d in docs], np.int64)
+
+    lat = []
+    for q, v in zip(queries, qvecs):
+        t = time.perf_counter()
+        matches = matcher.rank(q, v, k=10)
+        lat.append((time.perf_counter() - t) * 1000)
+        assert matches and matches[0].reasons, "every result carries reasons"
+    brute = []
+    for v in qvecs:
+        t = time.perf_counter()
+        exact_search(vectors, v.reshape(1, -1), 10)
+        brute.append((time.perf_counter() - t) * 1000)
+    _, exact_rows = exact_search(vectors, qvecs, 10)
+    _, approx_ids = vindex.search(qvecs, 10)
+    recall = float(np.mean([len(set(ids_arr[r]) & set(a)) / 10 for r, a in zip(exact_rows, approx_ids)]))
+
+    folder = Path(tempfile.mkdtemp(prefix="matching-bench-"))
+    try:
+        t = time.perf_counter()
+        matcher.save(folder)
+        save_s = time.perf_counter() - t
+        t = time.perf_counter()
+        VectorIndex.load(folder / kind)
+        vector_load_s = time.perf_counter() - t
+        t = time.perf_counter()
+        Matcher.load(folder)
+        startup_s = time.perf_counter() - t
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    result = {
+        "size": size, "kind": kind, "index": "ivf" if vindex.approximate else "exact",
+        "nprobe": vindex.effective_nprobe() if vindex.approximate else None,
+        "p50_ms": round(float(np.percentile(lat, 50)), 2), "p95_ms": round(float(np.percentile(lat, 95)), 2),
+        "brute_p50_ms": round(float(np.percentile(brute, 50)), 2), "brute_p95_ms": round(float(np.percentile(brute, 95)), 2),
+        "p95_ratio_vs_brute": round(float(np.percentile(lat, 95) / np.percentile(brute, 95)), 3),
+        "recall@10_vs_exact": round(recall, 4),
+        "vector_build_s": round(vector_build_s, 2), "vector_load_s": round(vector_load_s, 2),
+        "matcher_save_s": round(save_s, 2), "startup_load_s": round(startup_s, 2),
+        "rss_mb": round(_rss_mb()), "peak_mb": round(peak_mb()),
+    }
+    out(result)
+    return result
+
+
+def run(encoder, sizes=(10_000, 100_000, 1_000_000), n_queries: int = 200, encode_texts: int = 512,
+        approx_threshold: int = 200_000, nprobe: int | None = None, corpus_texts: list[str] | None = None,
+        scenario_codes: list[str] | None = None, out=print) -> dict:
+    texts = corpus_texts or ["铸件表面砂眼气孔检测", "Predictive maintenance for pumps and fans", "智能排产与交期管理"]
+    clauses = sorted({c.strip() for t in texts for c in _CLAUSE_SPLIT.split(t) if len(c.strip()) >= 4})
+    sample = (texts * (encode_texts // max(len(texts), 1) + 1))[:encode_texts]
+    report: dict = {"encoder": encoder_throughput(encoder, sample)}
+    out({"encoder": report["encoder"]})
+    t = time.perf_counter()
+    clause_vectors = encoder.encode(clauses)
+    out({"clauses": len(clauses), "clause_encode_s": round(time.perf_counter() - t, 2)})
+    synth = Synth(clauses, clause_vectors, scenario_codes or ["online_inspection", "fault_diagnosis", "smart_scheduling"])
+    report["sizes"] = [latency_at(n, synth, n_queries, approx_threshold, nprobe, out) for n in sizes]
+    report["peak_mb"] = round(peak_mb())
+    out({"peak_mb": report["peak_mb"]})
+    return report
+
+
+def main(model_path: str = "", sizes=(10_000, 100_000, 1_000_000), n_queries: int = 200, encode_texts: int = 512,
+         approx_threshold: int = 200_000, nprobe: int | None = None, eval_folder: str | Path | None = None,
+         taxonomy: list[dict] | None = None) -> dict:
+    """Print one JSON line per figure. Texts come from the development set (seeds/eval)."""
+    import json
+
+    from .embeddings import get_encoder
+
+    root = Path(__file__).resolve().parents[2]
+    folder = Path(eval_folder) if eval_folder else root / "seeds" / "eval"
+    texts: list[str] = []
+    for name in ("corpus.jsonl", "queries.jsonl"):
+        path = folder / name
+        if path.exists():
+            with open(path, encoding="utf-8") as fh:
+                texts += [f"{r.get('title', '')}。{r.get('text', '')}" for r in map(json.loads, filter(str.strip, fh))]
+    if taxonomy is None:
+        path = root / "seeds" / "taxonomies" / "scenarios.json"
+        taxonomy = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    return run(get_encoder(model_path), sizes=sizes, n_queries=n_queries, encode_texts=encode_texts,
+               approx_threshold=approx_threshold, nprobe=nprobe, corpus_texts=texts or None,
+               scenario_codes=[t["code"] for t in taxonomy] or None,
+               out=lambda row: print(json.dumps(row, ensure_ascii=False), flush=True))

@@ -1,0 +1,421 @@
+"""Hybrid ranking: dense + lexical + structured signals, fused convexly, with reasons in zh/en.
+
+Per direction (offerings for a demand, demands for an offering) a Collection holds the FAISS
+index, the lexical index and the documents' metadata. rank() gathers candidates from dense
+top-N, lexical top-N (the query expanded with the vocabulary of its inferred scenarios), scores
+their union exactly and explains the top k.
+"""
+from __future__ import annotations
+
+import json
+import math
+import pickle
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+
+from .index import DEFAULT_APPROX_THRESHOLD, VectorIndex
+from .lexical import LexicalIndex
+from .taxonomy_inference import ScenarioInferer
+from .text import add_words, assemble, han_share, words
+
+KINDS = ("demand", "offering")
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    zh: str
+    en: str
+
+
+@dataclass
+class MatchDocument:
+    id: int
+    kind: str  # "demand" | "offering"
+    title: str = ""
+    text: str = ""
+    industries: frozenset[str] = frozenset()
+    chains: frozenset[str] = frozenset()
+    stages: frozenset[str] = frozenset()
+    scenarios: frozenset[str] = frozenset()
+    cities: frozenset[str] = frozenset()
+    budget_min: float | None = None  # 万元; a demand's budget or an offering's price range
+    budget_max: float | None = None
+    owner_id: int | None = None  # the demand's firm or the offering's provider
+    pool_ids: frozenset[int] = frozenset()  # demand: pools covering it; offering: pools its provider is admitted to
+    rating_avg: float | None = None
+    rating_count: int = 0
+    awarded_count: int = 0
+    metadata: dict = field(default_factory=dict)
+
+    def full_text(self) -> str:
+        return assemble(self.title, self.text)
+
+
+@dataclass
+class Match:
+    id: int
+    score: float  # 0..1
+    signals: dict[str, float]
+    reasons: list[Reason]
+
+
+@dataclass
+class FusionWeights:
+    """Weights of the convex combination; each signal is normalized to 0..1 first."""
+
+    dense: float = 0.35
+    lexical: float = 0.15
+    scenario: float = 0.25
+    industry: float = 0.03
+    chain: float = 0.02
+    stage: float = 0.02
+    city: float = 0.05
+    budget: float = 0.02
+    pool: float = 0.01
+    track: float = 0.01
+    expansion: float = 0.6  # weight of scenario vocabulary added to the lexical query
+    candidates: int = 100  # dense top-N and lexical top-N gathered before exact re-scoring
+
+    @classmethod
+    def from_mapping(cls, values: dict | None) -> "FusionWeights":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (values or {}).items() if k in names})
+
+
+SIGNALS = ("dense", "lexical", "scenario", "industry", "chain", "stage", "city", "budget", "pool", "track")
+
+
+class Collection:
+    """One side of the market: vectors, lexical index and metadata of its documents."""
+
+    def __init__(self, dim: int, approx_threshold: int = DEFAULT_APPROX_THRESHOLD) -> None:
+        self.vectors = VectorIndex(dim, approx_threshold)
+        self.lexical = LexicalIndex()
+        self.docs: dict[int, MatchDocument] = {}
+        self.scenario_dist: dict[int, dict[str, float]] = {}
+        self.no_vector: set[int] = set()  # documents indexed for text only (no stored vector yet)
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+
+class Matcher:
+    def __init__(
+        self,
+        dim: int,
+        weights: FusionWeights | None = None,
+        taxonomy: list[dict] | None = None,
+        labels: dict[str, tuple[str, str]] | None = None,
+        han_ability: float = 0.0,
+        approx_threshold: int = DEFAULT_APPROX_THRESHOLD,
+    ) -> None:
+        """han_ability: how well the encoder reads Chinese (Encoder.han_ability: 0 blind .. 1)."""
+        self.dim = dim
+        self.weights = weights or FusionWeights()
+        self.taxonomy = taxonomy or []
+        self.inferer = ScenarioInferer(self.taxonomy)
+        add_words(self.inferer.han_terms())
+        self.labels = dict(labels or {})
+        for code, pair in self.inferer.labels.items():
+            self.labels.setdefault(code, pair)
+        self.han_ability = han_ability
+        self.approx_threshold = approx_threshold
+        self.collections = {kind: Collection(dim, approx_threshold) for kind in KINDS}
+        # Each scenario's vocabulary, added (lightly weighted) to queries inferred to be about it.
+        vocab: dict[str, list[str]] = {code: [] for code in self.inferer.labels}
+        for code, term, _weight, _latin in self.inferer.terms:
+            vocab[code].append(term)
+        self._expansion_text = {code: " ".join(terms) for code, terms in vocab.items()}
+
+    # -- writes ---------------------------------------------------------------------------------
+    def scenarios_of(self, doc: MatchDocument) -> dict[str, float]:
+        """Tagged scenarios at full confidence, else inferred ones with their confidence."""
+        if doc.scenarios:
+            return {code: 1.0 for code in doc.scenarios}
+        return {g.code: g.confidence for g in self.inferer.predict(doc.full_text())}
+
+    def upsert(self, doc: MatchDocument, vector: np.ndarray | None) -> None:
+        col = self.collections[doc.kind]
+        if vector is not None:
+            col.vectors.add([doc.id], np.asarray(vector, np.float32).reshape(1, -1))
+            col.no_vector.discard(doc.id)
+        else:
+            col.vectors.remove([doc.id])
+            col.no_vector.add(doc.id)
+        col.lexical.add(doc.id, doc.full_text())
+        col.docs[doc.id] = doc
+        col.scenario_dist[doc.id] = self.scenarios_of(doc)
+
+    def remove(self, kind: str, doc_id: int) -> None:
+        col = self.collections[kind]
+        col.vectors.remove([doc_id])
+        col.lexical.remove(doc_id)
+        col.docs.pop(doc_id, None)
+        col.scenario_dist.pop(doc_id, None)
+        col.no_vector.discard(doc_id)
+
+    def build(self, docs: Iterable[MatchDocument], vectors: np.ndarray) -> None:
+        """Replace one or both sides in bulk from documents and their stored vectors (same order)."""
+        docs = list(docs)
+        vectors = np.asarray(vectors, np.float32).reshape(len(docs), self.dim)
+        for kind in KINDS:
+            rows = [i for i, d in enumerate(docs) if d.kind == kind]
+            if not rows:
+                continue
+            col = Collection(self.dim, self.approx_threshold)
+            ids = [docs[i].id for i in rows]
+            col.vectors = VectorIndex.build(ids, vectors[rows], self.approx_threshold, dim=self.dim)
+            col.lexical = LexicalIndex.build(ids, [docs[i].full_text() for i in rows])
+            col.docs = {docs[i].id: docs[i] for i in rows}
+            col.scenario_dist = {docs[i].id: self.scenarios_of(docs[i]) for i in rows}
+            self.collections[kind] = col
+
+    # -- ranking --------------------------------------------------------------------------------
+    def dense_factor(self, query_text: str) -> float:
+        """Share of the dense weight kept: the English model is blind to Han text, so Chinese
+        queries move weight to lexical and taxonomy signals instead of adding noise."""
+        return 1.0 - han_share(query_text) * (1.0 - self.han_ability)
+
+    def rank(
+        self,
+        query: MatchDocument,
+        query_vector: np.ndarray | None,
+        k: int = 10,
+        allowed: Callable[[MatchDocument], bool] | set[int] | frozenset[int] | None = None,
+        with_reasons: bool = True,
+    ) -> list[Match]:
+        target = "offering" if query.kind == "demand" else "demand"
+        col = self.collections[target]
+        if not len(col) or k <= 0:
+            return []
+        text = query.full_text()
+        q_scen = self.scenarios_of(query)
+        dense_factor = self.dense_factor(text) if query_vector is not None else 0.0
+        lex_query = self._lexical_query(col, text, q_scen)
+        if isinstance(allowed, (set, frozenset)) and not allowed:
+            return []
+        id_set = allowed if isinstance(allowed, (set, frozenset)) else None
+        check = allowed if callable(allowed) else None
+        n = max(self.weights.candidates, k)
+        while True:
+            cand: set[int] = set()
+            if dense_factor > 0.02 and len(col.vectors):
+                _, dense_ids = col.vectors.search(np.asarray(query_vector, np.float32).reshape(1, -1), n, id_set)
+                cand.update(int(i) for i in dense_ids[0] if i >= 0)
+            cand.update(i for i, _ in col.lexical.top(lex_query, n, id_set, max_df=0.05))
+            cand = {i for i in cand if i in col.docs and (id_set is None or i in id_set)}
+            if check is not None:
+                cand = {i for i in cand if check(col.docs[i])}
+            if len(cand) >= k or n >= len(col):
+                break
+            n *= 4  # a strict filter removed too many: widen the net
+        if not cand:
+            return []
+        ids = np.fromiter(cand, np.int64, len(cand))
+        signals = self._signals(query, q_scen, query_vector, col, ids, col.lexical.score_ids(lex_query, ids))
+        scores = self._fuse(signals, query, dense_factor)
+        order = np.argsort(-scores, kind="stable")[:k]
+        out = []
+        for j in order:
+            sig = {name: float(values[j]) for name, values in signals.items()}
+            doc = col.docs[int(ids[j])]
+            reasons = self._reasons(query, doc, q_scen, col, sig, dense_factor) if with_reasons else []
+            out.append(Match(int(ids[j]), round(float(scores[j]), 4), sig, reasons))
+        return out
+
+    def explain(self, query: MatchDocument, candidate_id: int, query_vector: np.ndarray | None = None) -> Match | None:
+        """The full signal breakdown and reasons for one pair (the "why this match" page)."""
+        target = "offering" if query.kind == "demand" else "demand"
+        col = self.collections[target]
+        if candidate_id not in col.docs:
+            return None
+        text = query.full_text()
+        q_scen = self.scenarios_of(query)
+        dense_factor = self.dense_factor(text) if query_vector is not None else 0.0
+        lex_query = self._lexical_query(col, text, q_scen)
+        ids = np.array([candidate_id], np.int64)
+        # normalize lexical against the best document, as rank() does over its candidates
+        best = col.lexical.top(lex_query, 1, max_df=0.05)
+        lex_max = max(col.lexical.score_ids(lex_query, [best[0][0]])[0], 0.0) if best else 0.0
+        signals = self._signals(query, q_scen, query_vector, col, ids, col.lexical.score_ids(lex_query, ids), lex_max)
+        score = float(self._fuse(signals, query, dense_factor)[0])
+        sig = {name: float(v[0]) for name, v in signals.items()}
+        return Match(candidate_id, round(score, 4), sig, self._reasons(query, col.docs[candidate_id], q_scen, col, sig, dense_factor))
+
+    def _lexical_query(self, col: Collection, text: str, q_scen: dict[str, float]):
+        """The query's own terms plus, lightly weighted, the vocabulary of its scenarios, so
+        plain words ("砂眼") also reach documents written in vendor terms ("缺陷检测")."""
+        w = self.weights.expansion / 10.0
+        expansions = [(self._expansion_text[c], w * conf) for c, conf in q_scen.items() if c in self._expansion_text and w > 0]
+        return col.lexical.query(text, expansions)
+
+    # -- signals --------------------------------------------------------------------------------
+    def _signals(self, query, q_scen, query_vector, col, ids, lex, lex_max=None) -> dict[str, np.ndarray]:
+        n = len(ids)
+        sig: dict[str, np.ndarray] = {}
+        if query_vector is not None and len(col.vectors):
+            has = np.array([i not in col.no_vector for i in ids.tolist()], bool)
+            cos = np.zeros(n)
+            if has.any():
+                cos[has] = col.vectors.reconstruct(ids[has]) @ np.asarray(query_vector, np.float32).reshape(-1)
+            sig["dense"] = np.clip(cos, 0.0, 1.0)
+        else:
+            sig["dense"] = np.zeros(n)
+        top = max(lex_max or 0.0, float(lex.max()) if n else 0.0)
+        sig["lexical"] = lex / top if top > 0 else lex
+        docs = [col.docs[int(i)] for i in ids]
+        q_total = sum(q_scen.values())
+        scen = []
+        for i in ids.tolist():
+            c = col.scenario_dist.get(i, {})
+            shared = sum(conf * min(1.0, 2.0 * c[code]) for code, conf in q_scen.items() if code in c)
+            scen.append(shared / max(1.0, q_total))  # weak evidence (low confidence) counts less
+        sig["scenario"] = np.array(scen)
+        sig["industry"] = np.array([_industry_overlap(query.industries, d.industries) for d in docs], float)
+        sig["chain"] = np.array([float(bool(query.chains & d.chains)) for d in docs])
+        sig["stage"] = np.array([float(bool(query.stages & d.stages)) for d in docs])
+        sig["city"] = np.array([float(bool(query.cities & d.cities)) for d in docs])
+        sig["budget"] = np.array([_budget_fit(query, d) for d in docs])
+        sig["pool"] = np.array([float(bool(query.pool_ids & d.pool_ids)) for d in docs])
+        sig["track"] = np.array([_track_record(d) for d in docs])
+        return sig
+
+    def _active_weights(self, query: MatchDocument, dense_factor: float) -> dict[str, float]:
+        w = self.weights
+        active = {
+            "dense": w.dense * dense_factor,
+            "lexical": w.lexical,
+            "scenario": w.scenario,
+            "industry": w.industry if query.industries else 0.0,
+            "chain": w.chain if query.chains else 0.0,
+            "stage": w.stage if query.stages else 0.0,
+            "city": w.city if query.cities else 0.0,
+            "budget": w.budget if query.budget_min is not None or query.budget_max is not None else 0.0,
+            "pool": w.pool if query.pool_ids else 0.0,
+            "track": w.track if query.kind == "demand" else 0.0,
+        }
+        total = sum(active.values())
+        return {k: v / total for k, v in active.items()} if total > 0 else active
+
+    def _fuse(self, signals: dict[str, np.ndarray], query: MatchDocument, dense_factor: float) -> np.ndarray:
+        weights = self._active_weights(query, dense_factor)
+        return sum(weights[name] * signals[name] for name in SIGNALS)
+
+    # -- reasons --------------------------------------------------------------------------------
+    def _label(self, code: str) -> tuple[str, str]:
+        return self.labels.get(code, (code, code))
+
+    def _reasons(self, query, doc, q_scen, col, sig, dense_factor) -> list[Reason]:
+        out: list[Reason] = []
+        if dense_factor > 0.3 and sig["dense"] >= 0.3:
+            out.append(Reason("similarity", f"语义相似度 {sig['dense']:.2f}", f"Semantic similarity {sig['dense']:.2f}"))
+        shared = set(words(query.full_text())) & set(words(doc.full_text()))
+        if shared:
+            terms = sorted(shared, key=lambda t: (-col.lexical.term_idf(t), t))[:5]
+            out.append(Reason("shared_terms", "共同关键词：" + "、".join(terms), "Shared terms: " + ", ".join(terms)))
+        c_scen = col.scenario_dist.get(doc.id, {})
+        matched = [code for code in q_scen if code in c_scen]
+        if matched:
+            zh = "、".join(self._label(c)[0] for c in matched)
+            en = ", ".join(self._label(c)[1] for c in matched)
+            inferred = not query.scenarios
+            evidence = [t for g in self.inferer.predict(query.full_text()) if g.code in matched for t in g.terms][:4] if inferred else []
+            if evidence:
+                out.append(Reason("scenario", f"场景匹配：{zh}（依据需求中的“{'、'.join(evidence)}”）", f"Scenario match: {en} (from \"{', '.join(evidence)}\")"))
+            else:
+                out.append(Reason("scenario", f"场景匹配：{zh}", f"Scenario match: {en}"))
+        for name, attr, zh_word, en_word in (("industry", "industries", "行业", "Industry"), ("chain", "chains", "产业链", "Chain"), ("city", "cities", "城市", "City")):
+            if sig[name] > 0:
+                qa, da = getattr(query, attr), getattr(doc, attr)
+                codes = sorted(qa & da) or sorted(da)
+                zh = "、".join(self._label(c)[0] for c in codes[:3])
+                en = ", ".join(self._label(c)[1] for c in codes[:3])
+                out.append(Reason(name, f"{zh_word}匹配：{zh}", f"{en_word} match: {en}"))
+        if sig["pool"] > 0:
+            out.append(Reason("pool", "服务商已入选覆盖该需求的资源池", "Provider admitted to a pool covering this demand"))
+        if _has_range(query) and _has_range(doc) and sig["budget"] >= 0.99:
+            demand, offer = (query, doc) if query.kind == "demand" else (doc, query)
+            out.append(Reason("budget", f"报价 {_fmt_range(offer)} 万元在预算 {_fmt_range(demand)} 万元内", f"Price {_fmt_range(offer)} (10k CNY) fits the budget {_fmt_range(demand)}"))
+        if doc.kind == "offering" and (doc.rating_count or doc.awarded_count):
+            rating = f"{doc.rating_avg:.1f}" if doc.rating_avg is not None else "-"
+            out.append(Reason("track_record", f"评分 {rating}（{doc.rating_count} 条评价），已中标 {doc.awarded_count} 次", f"Rated {rating} ({doc.rating_count} reviews), {doc.awarded_count} awards"))
+        return out
+
+    # -- persistence ----------------------------------------------------------------------------
+    def save(self, folder: str | Path, meta: dict | None = None) -> None:
+        folder = Path(folder)
+        for kind, col in self.collections.items():
+            sub = folder / kind
+            col.vectors.save(sub)
+            col.lexical.save(sub)
+            with open(sub / "docs.pkl.tmp", "wb") as fh:
+                pickle.dump((col.docs, col.scenario_dist, col.no_vector), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            (sub / "docs.pkl.tmp").replace(sub / "docs.pkl")
+        manifest = {"dim": self.dim, "weights": asdict(self.weights), "han_ability": self.han_ability, "meta": meta or {}}
+        (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False))
+
+    @staticmethod
+    def read_meta(folder: str | Path) -> dict | None:
+        """The meta dict given to save() (e.g. model name and a fingerprint), or None."""
+        path = Path(folder) / "manifest.json"
+        return json.loads(path.read_text()).get("meta") if path.exists() else None
+
+    @classmethod
+    def load(cls, folder: str | Path, weights: FusionWeights | None = None, taxonomy: list[dict] | None = None, labels=None, han_ability: float | None = None, approx_threshold: int = DEFAULT_APPROX_THRESHOLD) -> "Matcher":
+        folder = Path(folder)
+        manifest = json.loads((folder / "manifest.json").read_text())
+        matcher = cls(manifest["dim"], weights or FusionWeights.from_mapping(manifest["weights"]), taxonomy, labels,
+                      manifest["han_ability"] if han_ability is None else han_ability, approx_threshold)
+        for kind in KINDS:
+            sub = folder / kind
+            col = Collection(matcher.dim, approx_threshold)
+            col.vectors = VectorIndex.load(sub)
+            col.lexical = LexicalIndex.load(sub)
+            with open(sub / "docs.pkl", "rb") as fh:
+                col.docs, col.scenario_dist, col.no_vector = pickle.load(fh)
+            matcher.collections[kind] = col
+        return matcher
+
+
+def _industry_overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    """1 for the same code, also when one is a finer code of the other (C34 vs C3411)."""
+    if not a or not b:
+        return 0.0
+    return float(any(x.startswith(y) or y.startswith(x) for x in a for y in b))
+
+
+def _has_range(doc: MatchDocument) -> bool:
+    return doc.budget_min is not None or doc.budget_max is not None
+
+
+def _fmt_range(doc: MatchDocument) -> str:
+    lo, hi = doc.budget_min, doc.budget_max
+    if lo is not None and hi is not None:
+        return f"{lo:g}–{hi:g}"
+    return f"≥{lo:g}" if lo is not None else f"≤{hi:g}"
+
+
+def _budget_fit(query: MatchDocument, doc: MatchDocument) -> float:
+    """1 when the price range meets the budget range; falls with the gap; 0.5 when unknown."""
+    if not _has_range(query) or not _has_range(doc):
+        return 0.5
+    demand, offer = (query, doc) if query.kind == "demand" else (doc, query)
+    b_lo, b_hi = demand.budget_min or 0.0, demand.budget_max if demand.budget_max is not None else math.inf
+    p_lo, p_hi = offer.budget_min or 0.0, offer.budget_max if offer.budget_max is not None else math.inf
+    if p_lo <= b_hi and b_lo <= p_hi:
+        return 1.0
+    if p_lo > b_hi:  # too expensive: the budget covers only part of the cheapest price
+        return max(0.0, b_hi / p_lo) if p_lo > 0 else 0.0
+    return 0.8  # cheaper than the budget: affordable, perhaps under-scoped
+
+
+def _track_record(doc: MatchDocument) -> float:
+    """Bayesian-averaged rating (prior 3.5 of 5 over 5 reviews) blended with awards won."""
+    rating = ((doc.rating_avg or 0.0) * doc.rating_count + 3.5 * 5) / (doc.rating_count + 5) / 5.0
+    awards = math.log1p(doc.awarded_count) / math.log1p(20)
+    return 0.7 * rating + 0.3 * min(1.0, awards)
+

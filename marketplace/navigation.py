@@ -1,0 +1,86 @@
+"""Navigation by role, and translated labels for states.
+
+A menu entry appears only once its endpoint exists, so the menu never links to a page
+that has not been built.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+ROLE_MENUS = {
+    "manufacturer": [
+        ("demands.mine", _l("My demands")),
+        ("demands.lists", _l("Demand lists")),
+        ("bids.received", _l("Bids received")),
+    ],
+    "provider": [
+        ("opportunities.index", _l("Opportunities")),
+        ("offerings.mine", _l("My offerings")),
+        ("bids.mine", _l("My bids")),
+        ("applications.calls", _l("Pools")),
+        ("orgs.profile", _l("Company profile")),
+    ],
+    "bureau": [
+        ("pools.manage", _l("Pools")),
+        ("bureau_lists.index", _l("Chain demand lists")),
+        ("dashboard.index", _l("Dashboard")),
+        ("audit.log", _l("Audit log")),
+    ],
+    "admin": [
+        ("admin.users", _l("Users")),
+        ("admin.orgs", _l("Organisations")),
+        ("audit.log", _l("Audit log")),
+    ],
+}
+PUBLIC_MENU = [("pools.public_index", _l("Provider pools"))]
+
+STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "open": _l("Open"),
+    "awarded": _l("Awarded"),
+    "closed": _l("Closed"),
+    "cancelled": _l("Cancelled"),
+    "published": _l("Published"),
+    "unpublished": _l("Unpublished"),
+    "submitted": _l("Submitted"),
+    "shortlisted": _l("Shortlisted"),
+    "declined": _l("Declined"),
+    "withdrawn": _l("Withdrawn"),
+    "under_review": _l("Under review"),
+    "admitted": _l("Admitted"),
+    "rejected": _l("Rejected"),
+    "suspended": _l("Suspended"),
+    "removed": _l("Removed"),
+    "pending": _l("Pending"),
+    "accepted": _l("Accepted"),
+    "archived": _l("Archived"),
+    "public": _l("Public"),
+    "pool": _l("Pool members only"),
+}
+
+
+@dataclass
+class NavItem:
+    url: str
+    label: str
+    endpoint: str
+
+
+def _items(entries) -> list[NavItem]:
+    views = current_app.view_functions
+    return [NavItem(url_for(endpoint), str(label), endpoint) for endpoint, label in entries if endpoint in views]
+
+
+def role_nav() -> list[NavItem]:
+    entries = list(PUBLIC_MENU)
+    if current_user.is_authenticated:
+        entries = ROLE_MENUS.get(current_user.kind, []) + [e for e in entries if e[0] not in dict(ROLE_MENUS.get(current_user.kind, []))]
+    return _items(entries)
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))

@@ -1,0 +1,1 @@
+"""Ranked opportunities for providers."""

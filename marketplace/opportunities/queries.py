@@ -1,0 +1,68 @@
+"""Which open demands a provider sees as opportunities, filtered and ordered."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from marketplace.demands.access import visible_filter
+from marketplace.demands.models import Bookmark, Demand
+from marketplace.demands.queries import filtered_demands
+
+# Budget bands in 万元: (low, high), either may be open.
+BUDGET_BANDS = {
+    "lt10": (None, Decimal("10")),
+    "10-50": (Decimal("10"), Decimal("50")),
+    "50-100": (Decimal("50"), Decimal("100")),
+    "gt100": (Decimal("100"), None),
+}
+BUDGET_LABELS = [("lt10", _l("Under 10万")), ("10-50", _l("10–50万")), ("50-100", _l("50–100万")), ("gt100", _l("Over 100万"))]
+DEADLINES = {"7": 7, "30": 30, "90": 90}
+DEADLINE_LABELS = [("7", _l("Within 7 days")), ("30", _l("Within 30 days")), ("90", _l("Within 90 days"))]
+SORTS = ("match", "newest", "deadline", "budget")
+
+
+def bookmarked_ids(org_id: int) -> sa.Select:
+    return sa.select(Bookmark.demand_id).where(Bookmark.org_id == org_id)
+
+
+def _budget_clause(band: str):
+    low, high = BUDGET_BANDS[band]
+    clauses = []
+    if low is not None:  # the demand can pay at least `low`
+        clauses.append(sa.or_(Demand.budget_max.is_(None), Demand.budget_max >= low))
+    if high is not None:  # and its budget starts below `high`
+        clauses.append(sa.or_(Demand.budget_min.is_(None), Demand.budget_min < high))
+    return sa.and_(*clauses)
+
+
+def opportunities(user, org_id: int, args) -> sa.Select:
+    """Demands the provider may see, with the filters in `args` applied (no ordering yet).
+
+    Open demands by default; with saved=1, every visible demand the provider bookmarked.
+    """
+    query = sa.select(Demand).where(visible_filter(user), Demand.org_id != org_id)
+    if args.get("saved") == "1":
+        query = query.where(Demand.id.in_(bookmarked_ids(org_id)))
+    else:
+        query = query.where(Demand.status == "open", sa.or_(Demand.deadline.is_(None), Demand.deadline >= date.today()))
+    if args.get("budget") in BUDGET_BANDS:
+        query = query.where(_budget_clause(args["budget"]))
+    if args.get("deadline") in DEADLINES:
+        query = query.where(Demand.deadline.is_not(None), Demand.deadline <= date.today() + timedelta(days=DEADLINES[args["deadline"]]))
+    # q, city, industry, chain, stage and scenario work as on the demand browse page.
+    plain = {k: v for k, v in args.items() if k in ("q", "city", "industry", "chain", "stage", "scenario")}
+    return filtered_demands(query, plain).order_by(None)
+
+
+def ordered(query: sa.Select, sort: str, rank_of: dict[int, int]) -> sa.Select:
+    newest = (Demand.published_at.desc().nulls_last(), Demand.id.desc())
+    if sort == "deadline":
+        return query.order_by(Demand.deadline.asc().nulls_last(), *newest)
+    if sort == "budget":
+        return query.order_by(Demand.budget_max.desc().nulls_last(), *newest)
+    if sort == "match" and rank_of:
+        return query.order_by(sa.case(rank_of, value=Demand.id, else_=len(rank_of)), *newest)
+    return query.order_by(*newest)

@@ -1,0 +1,91 @@
+"""Opportunities: open demands ranked for the provider's offerings, with filters and bookmarks."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from marketplace.audit.services import record
+from marketplace.bids.models import LIVE_BID_STATUSES, Bid
+from marketplace.demands import access
+from marketplace.demands.models import Bookmark, Demand
+from marketplace.extensions import db
+from marketplace.matches import services as matches
+from marketplace.offerings.models import Offering
+from marketplace.offerings.views import provider_org_or_403
+from marketplace.opportunities import queries
+from marketplace.pagination import paginate
+from marketplace.taxonomy.services import code_choices
+from marketplace.urls import safe_next
+
+bp = Blueprint("opportunities", __name__, url_prefix="/opportunities")
+
+
+@bp.route("/")
+@login_required
+def index():
+    org = provider_org_or_403()
+    query = queries.opportunities(current_user, org.id, request.args)
+    allowed = set(db.session.scalars(query.with_only_columns(Demand.id)))
+    ranked = matches.demands_for_provider(org, current_user, allowed_ids=allowed) if allowed else []
+    by_id = {item.obj.id: item for item in ranked}
+    if request.args.get("matched") == "1":
+        query = query.where(Demand.id.in_(list(by_id)))
+    sort = request.args.get("sort") if request.args.get("sort") in queries.SORTS else "match"
+    page = paginate(queries.ordered(query, sort, {demand_id: i for i, demand_id in enumerate(by_id)}))
+    ids = [d.id for d in page.items]
+    saved = set(db.session.scalars(queries.bookmarked_ids(org.id).where(Bookmark.demand_id.in_(ids))))
+    my_bids = {bid.demand_id: bid for bid in db.session.scalars(
+        sa.select(Bid).where(Bid.provider_org_id == org.id, Bid.demand_id.in_(ids), Bid.status.in_(LIVE_BID_STATUSES)))}
+    has_offerings = db.session.scalar(
+        sa.select(sa.func.count(Offering.id)).where(Offering.org_id == org.id, Offering.status == "published")) or 0
+    filters = {kind: code_choices(kind) for kind in ("city", "industry", "chain", "scenario")}
+    return render_template(
+        "opportunities/index.html", page=page, ranked=by_id, saved=saved, my_bids=my_bids, filters=filters,
+        budgets=queries.BUDGET_LABELS, deadlines=queries.DEADLINE_LABELS, sort=sort,
+        has_offerings=has_offerings, matching=matches.enabled(),
+        can_bid="bids.new" in current_app.view_functions,
+    )
+
+
+def _visible_demand_or_404(demand_id: int) -> Demand:
+    demand = db.session.get(Demand, demand_id)
+    if demand is None or not access.can_view(current_user, demand):
+        abort(404)
+    return demand
+
+
+def _back():
+    return redirect(safe_next(request.form.get("next")) or url_for(".index"))
+
+
+@bp.route("/<int:demand_id>/bookmark", methods=["POST"])
+@login_required
+def bookmark(demand_id: int):
+    org = provider_org_or_403()
+    demand = _visible_demand_or_404(demand_id)
+    exists = db.session.scalar(sa.select(Bookmark.id).where(Bookmark.org_id == org.id, Bookmark.demand_id == demand.id))
+    if exists is None:
+        db.session.add(Bookmark(org_id=org.id, demand_id=demand.id, user_id=current_user.id))
+        record("demand.bookmarked", demand)
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:  # saved twice at once: one bookmark is enough
+            db.session.rollback()
+    flash(_("Saved to your bookmarks."), "success")
+    return _back()
+
+
+@bp.route("/<int:demand_id>/unbookmark", methods=["POST"])
+@login_required
+def unbookmark(demand_id: int):
+    org = provider_org_or_403()
+    demand = _visible_demand_or_404(demand_id)
+    removed = db.session.execute(
+        sa.delete(Bookmark).where(Bookmark.org_id == org.id, Bookmark.demand_id == demand.id)).rowcount
+    if removed:
+        record("demand.unbookmarked", demand)
+        db.session.commit()
+    flash(_("Removed from your bookmarks."), "info")
+    return _back()

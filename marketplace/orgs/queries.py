@@ -1,0 +1,89 @@
+"""Read-side queries about providers: browse filters and track record."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from marketplace.bids.models import Review
+from marketplace.extensions import db
+from marketplace.offerings.models import Offering, offering_chain, offering_industry, offering_scenario
+from marketplace.orgs.models import Organisation, org_service_city
+from marketplace.pools.models import Pool, PoolApplication
+from marketplace.search import keyword_filter
+from marketplace.taxonomy.models import TaxonomyTerm
+
+SORTS = {
+    "name": (Organisation.name.asc(),),
+    "newest": (Organisation.created_at.desc(), Organisation.id.desc()),
+}
+
+
+@dataclass
+class TrackRecord:
+    rating_avg: float | None
+    rating_count: int
+    awarded_count: int
+
+
+def _term_id(kind: str, code: str) -> sa.ScalarSelect:
+    return sa.select(TaxonomyTerm.id).where(TaxonomyTerm.kind == kind, TaxonomyTerm.code == code).scalar_subquery()
+
+
+def _providers_with_offering_term(table: sa.Table, term) -> sa.Select:
+    return (
+        sa.select(Offering.org_id)
+        .join(table, table.c.offering_id == Offering.id)
+        .where(table.c.term_id == term, Offering.status == "published")
+    )
+
+
+def filtered_providers(args) -> sa.Select:
+    query = sa.select(Organisation).where(Organisation.kind == "provider")
+    keyword = keyword_filter(args.get("q"), Organisation.name, Organisation.intro, Organisation.capabilities)
+    if keyword is not None:
+        query = query.where(keyword)
+    if args.get("city"):
+        city = _term_id("city", args["city"])
+        query = query.where(sa.or_(
+            Organisation.city_id == city,
+            Organisation.id.in_(sa.select(org_service_city.c.org_id).where(org_service_city.c.term_id == city)),
+        ))
+    for kind, table in (("industry", offering_industry), ("chain", offering_chain), ("scenario", offering_scenario)):
+        if args.get(kind):
+            query = query.where(Organisation.id.in_(_providers_with_offering_term(table, _term_id(kind, args[kind]))))
+    if args.get("verified") == "1":
+        query = query.where(Organisation.verified.is_(True))
+    return query.order_by(*SORTS.get(args.get("sort") or "name", SORTS["name"]))
+
+
+def track_record(org_id: int) -> TrackRecord:
+    from marketplace.bids.models import Bid
+
+    avg, count = db.session.execute(
+        sa.select(sa.func.avg(Review.rating), sa.func.count(Review.id)).where(Review.provider_org_id == org_id)
+    ).one()
+    awarded = db.session.scalar(
+        sa.select(sa.func.count(Bid.id)).where(Bid.provider_org_id == org_id, Bid.status == "awarded")
+    ) or 0
+    return TrackRecord(rating_avg=float(avg) if avg is not None else None, rating_count=count or 0, awarded_count=awarded)
+
+
+def admitted_pools(org_id: int) -> list[Pool]:
+    return list(db.session.scalars(
+        sa.select(Pool).join(PoolApplication, PoolApplication.pool_id == Pool.id)
+        .where(PoolApplication.provider_org_id == org_id, PoolApplication.status == "admitted")
+        .order_by(Pool.name)
+    ))
+
+
+def reviews_of(org_id: int, limit: int = 20) -> list[Review]:
+    return list(db.session.scalars(
+        sa.select(Review).where(Review.provider_org_id == org_id).order_by(Review.created_at.desc()).limit(limit)
+    ))
+
+
+def published_offerings(org_id: int) -> list[Offering]:
+    return list(db.session.scalars(
+        sa.select(Offering).where(Offering.org_id == org_id, Offering.status == "published").order_by(Offering.id)
+    ))

@@ -1,0 +1,60 @@
+"""Providers: public browse and profile pages."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from marketplace.extensions import db
+from marketplace.offerings.formkit import fill_term_choices
+from marketplace.orgs import queries, services
+from marketplace.orgs.forms import ProfileForm
+from marketplace.orgs.models import Organisation
+from marketplace.pagination import paginate
+from marketplace.taxonomy.services import code_choices
+
+bp = Blueprint("orgs", __name__)
+
+
+@bp.route("/providers/")
+def providers():
+    page = paginate(queries.filtered_providers(request.args))
+    filters = {kind: code_choices(kind) for kind in ("city", "industry", "chain", "scenario")}
+    records = {org.id: queries.track_record(org.id) for org in page.items}
+    return render_template("orgs/providers.html", page=page, filters=filters, records=records, sorts=list(queries.SORTS))
+
+
+@bp.route("/providers/<int:org_id>")
+def provider(org_id: int):
+    org = db.session.get(Organisation, org_id)
+    if org is None or org.kind != "provider":
+        abort(404)
+    return render_template(
+        "orgs/provider.html",
+        org=org,
+        offerings=queries.published_offerings(org.id),
+        record=queries.track_record(org.id),
+        pools=queries.admitted_pools(org.id),
+        reviews=queries.reviews_of(org.id),
+        is_mine=current_user.is_authenticated and current_user.org_id == org.id,
+    )
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """The signed-in user's organisation edits its own profile (there is no other org to pick)."""
+    org = current_user.org
+    if org is None or org.kind not in ("provider", "manufacturer"):
+        abort(403)
+    if request.method == "POST":
+        form = ProfileForm()
+    else:
+        form = ProfileForm(obj=org, data={"service_city_ids": [t.id for t in org.service_cities]})
+    fill_term_choices(form)
+    if form.validate_on_submit():
+        changed = services.update_profile(org, current_user, {f.name: f.data for f in form})
+        db.session.commit()
+        flash(_("Profile saved.") if changed else _("Nothing was changed."), "success" if changed else "info")
+        return redirect(url_for(".profile"))
+    return render_template("orgs/profile.html", form=form, org=org)

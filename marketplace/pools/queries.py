@@ -1,0 +1,105 @@
+"""Read-side queries for the pool pages."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+from marketplace.orgs.models import Organisation
+from marketplace.pools.access import PUBLIC_POOL_STATUSES
+from marketplace.pools.models import APPLICATION_STATUSES, Pool, PoolApplication, pool_scenario
+from marketplace.search import keyword_filter
+from marketplace.taxonomy.models import TaxonomyTerm
+
+QUEUE_SORTS = {
+    "oldest": (PoolApplication.submitted_at.asc(), PoolApplication.id.asc()),
+    "newest": (PoolApplication.submitted_at.desc(), PoolApplication.id.desc()),
+    "score": (PoolApplication.total_score.desc().nulls_last(), PoolApplication.id.asc()),
+    "name": (Organisation.name.asc(), PoolApplication.id.asc()),
+}
+POOL_SORTS = {
+    "newest": (Pool.created_at.desc(), Pool.id.desc()),
+    "closing": (Pool.closes_on.asc().nulls_last(), Pool.id.desc()),
+    "name": (Pool.name.asc(), Pool.id.asc()),
+}
+
+
+def _term_id(kind: str, code: str) -> sa.ScalarSelect:
+    return sa.select(TaxonomyTerm.id).where(TaxonomyTerm.kind == kind, TaxonomyTerm.code == code).scalar_subquery()
+
+
+def managed_pools(user, args) -> sa.Select:
+    query = sa.select(Pool)
+    if not user.is_admin:
+        query = query.where(Pool.bureau_org_id == user.org_id)
+    if args.get("status") in ("draft", "open", "closed", "archived"):
+        query = query.where(Pool.status == args["status"])
+    keyword = keyword_filter(args.get("q"), Pool.name, Pool.description)
+    if keyword is not None:
+        query = query.where(keyword)
+    return query.order_by(*POOL_SORTS.get(args.get("sort") or "newest", POOL_SORTS["newest"]))
+
+
+def public_pools(args) -> sa.Select:
+    query = sa.select(Pool).where(Pool.status.in_(PUBLIC_POOL_STATUSES))
+    if args.get("status") in PUBLIC_POOL_STATUSES:
+        query = query.where(Pool.status == args["status"])
+    if args.get("city"):
+        query = query.where(Pool.city_id == _term_id("city", args["city"]))
+    if args.get("scenario"):
+        query = query.where(Pool.id.in_(sa.select(pool_scenario.c.pool_id).where(
+            pool_scenario.c.term_id == _term_id("scenario", args["scenario"]))))
+    keyword = keyword_filter(args.get("q"), Pool.name, Pool.description, Pool.criteria)
+    if keyword is not None:
+        query = query.where(keyword)
+    return query.order_by(*POOL_SORTS.get(args.get("sort") or "newest", POOL_SORTS["newest"]))
+
+
+def application_queue(pool: Pool, args) -> sa.Select:
+    query = sa.select(PoolApplication).join(Organisation, PoolApplication.provider_org_id == Organisation.id).where(
+        PoolApplication.pool_id == pool.id)
+    status = args.get("status")
+    if status == "pending":
+        query = query.where(PoolApplication.status.in_(("submitted", "under_review")))
+    elif status == "appealed":
+        query = query.where(PoolApplication.appealed_at.is_not(None), PoolApplication.appeal_outcome == "")
+    elif status in APPLICATION_STATUSES:
+        query = query.where(PoolApplication.status == status)
+    keyword = keyword_filter(args.get("q"), Organisation.name, PoolApplication.statement)
+    if keyword is not None:
+        query = query.where(keyword)
+    try:
+        min_score = float(args.get("min_score") or "")
+    except ValueError:
+        min_score = None
+    if min_score is not None:
+        query = query.where(PoolApplication.total_score >= min_score)
+    if args.get("scored") == "no":
+        query = query.where(PoolApplication.total_score.is_(None))
+    return query.order_by(*QUEUE_SORTS.get(args.get("sort") or "oldest", QUEUE_SORTS["oldest"]))
+
+
+def status_counts(pool: Pool) -> dict[str, int]:
+    rows = db.session.execute(sa.select(PoolApplication.status, sa.func.count()).where(
+        PoolApplication.pool_id == pool.id).group_by(PoolApplication.status))
+    counts = {status: n for status, n in rows}
+    counts["pending"] = counts.get("submitted", 0) + counts.get("under_review", 0)
+    counts["appealed"] = db.session.scalar(sa.select(sa.func.count()).where(
+        PoolApplication.pool_id == pool.id, PoolApplication.appealed_at.is_not(None), PoolApplication.appeal_outcome == "")) or 0
+    return counts
+
+
+def members(pool: Pool, statuses=("admitted", "suspended")) -> list[PoolApplication]:
+    return list(db.session.scalars(
+        sa.select(PoolApplication).join(Organisation, PoolApplication.provider_org_id == Organisation.id)
+        .where(PoolApplication.pool_id == pool.id, PoolApplication.status.in_(statuses))
+        .order_by(PoolApplication.batch.asc().nulls_last(), PoolApplication.total_score.desc().nulls_last(), Organisation.name)
+    ))
+
+
+def application_history(application: PoolApplication) -> list:
+    from marketplace.audit.models import AuditEvent
+
+    return list(db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.object_type == "pool_application", AuditEvent.object_id == application.id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(50)
+    ))

@@ -1,0 +1,88 @@
+"""Taxonomy look-ups for forms, filters and display."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from marketplace.extensions import db
+from marketplace.i18n import is_english
+from marketplace.taxonomy.models import TaxonomyTerm
+
+
+def terms(kind: str) -> list[TaxonomyTerm]:
+    return list(
+        db.session.scalars(
+            sa.select(TaxonomyTerm)
+            .where(TaxonomyTerm.kind == kind, TaxonomyTerm.active.is_(True))
+            .order_by(TaxonomyTerm.sort_order, TaxonomyTerm.id)
+        )
+    )
+
+
+def term_choices(kind: str, blank: str | None = None) -> list[tuple[int, str]]:
+    """(id, label) pairs in the current language; `blank` adds a first "none" choice with value 0."""
+    english = is_english()
+    choices = [(t.id, t.label_en if english else t.label_zh) for t in terms(kind)]
+    if blank is not None:
+        choices.insert(0, (0, blank))
+    return choices
+
+
+def code_choices(kind: str) -> list[tuple[str, str]]:
+    """(code, label) pairs for filters in query strings."""
+    english = is_english()
+    return [(t.code, t.label_en if english else t.label_zh) for t in terms(kind)]
+
+
+def by_ids(ids) -> list[TaxonomyTerm]:
+    ids = [i for i in ids if i]
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(TaxonomyTerm).where(TaxonomyTerm.id.in_(ids))))
+
+
+def by_code(kind: str, code: str | None) -> TaxonomyTerm | None:
+    if not code:
+        return None
+    return db.session.scalar(sa.select(TaxonomyTerm).where(TaxonomyTerm.kind == kind, TaxonomyTerm.code == code))
+
+
+ANY = _l("Any")
+NONE = _l("— choose —")
+
+
+TAXONOMY_FILES = {
+    "city": "cities.json",
+    "industry": "industries.json",
+    "chain": "chains.json",
+    "stage": "stages.json",
+    "scenario": "scenarios.json",
+    "voucher": "vouchers.json",
+    "deployment": "deployments.json",
+}
+
+
+def load_taxonomy_files(session, folder=None) -> int:
+    """Insert or update every term from seeds/taxonomies/*.json (idempotent by kind and code).
+
+    Returns how many terms were added."""
+    import json
+    from pathlib import Path
+
+    folder = Path(folder) if folder else Path(__file__).resolve().parents[2] / "seeds" / "taxonomies"
+    existing = {(t.kind, t.code): t for t in session.scalars(sa.select(TaxonomyTerm))}
+    added = 0
+    for kind, filename in TAXONOMY_FILES.items():
+        entries = json.loads((folder / filename).read_text(encoding="utf-8"))
+        for position, entry in enumerate(entries):
+            term = existing.get((kind, entry["code"]))
+            if term is None:
+                term = TaxonomyTerm(kind=kind, code=entry["code"])
+                session.add(term)
+                added += 1
+            term.label_zh = entry["zh"]
+            term.label_en = entry["en"]
+            term.keywords = entry.get("keywords", "") or ""
+            term.sort_order = position
+    session.flush()
+    return added

@@ -1,0 +1,92 @@
+"""Jinja globals and filters shared by every template."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Flask, request, url_for
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+from markupsafe import Markup
+
+from marketplace.i18n import is_english
+from marketplace.navigation import role_nav, status_label
+
+
+def term_label(term) -> str:
+    if term is None:
+        return ""
+    return term.label_en if is_english() else term.label_zh
+
+
+def money(value) -> str:
+    """Amounts are kept in 万元 (10,000 CNY)."""
+    if value is None:
+        return ""
+    number = Decimal(value).normalize()
+    text = f"{number:f}"
+    if is_english():
+        return f"¥{Decimal(value) * 10:,.0f}k" if Decimal(value) < 100 else f"¥{Decimal(value) / 100:,.2f}M".replace(".00M", "M")
+    return f"{text} 万元"
+
+
+def money_range(low, high) -> str:
+    from flask_babel import gettext as _
+
+    if low is None and high is None:
+        return _("Not stated")
+    if low is None:
+        return _("up to %(amount)s", amount=money(high))
+    if high is None:
+        return _("from %(amount)s", amount=money(low))
+    if low == high:
+        return money(low)
+    return f"{money(low)} – {money(high)}"
+
+
+def url_with(**changes) -> str:
+    """The current URL with some query arguments changed (None removes one); page resets unless given."""
+    args = request.args.to_dict(flat=False)
+    if "page" not in changes:
+        args.pop("page", None)
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def _date(value, format="medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, "short" if format == "medium" else format)
+    if isinstance(value, date):
+        return format_date(value, format)
+    return str(value)
+
+
+def unread_notifications() -> int:
+    if not current_user.is_authenticated:
+        return 0
+    from marketplace.notifications.services import unread_count
+
+    return unread_count(current_user)
+
+
+def nl2br(text: str) -> Markup:
+    """Line breaks kept, everything else escaped."""
+    escaped = Markup.escape(text or "")
+    return Markup("<br>").join(escaped.split("\n"))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(term=term_label, money=money, date=_date, nl2br=nl2br)
+    app.jinja_env.globals.update(
+        money_range=money_range, url_with=url_with, term_label=term_label, is_english=is_english,
+        unread_notifications=unread_notifications, get_locale=get_locale,
+        role_nav=role_nav, status_label=status_label,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,223 @@
+"""The pure matcher package (marketplace.matching): no app, no database."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from marketplace.matching import evaluate
+from marketplace.matching.embeddings import EmbeddingModelError, Encoder, get_encoder, text_hash
+from marketplace.matching.index import VectorIndex, exact_search
+from marketplace.matching.lexical import LexicalIndex
+from marketplace.matching.ranker import FusionWeights, Matcher, MatchDocument
+from marketplace.matching.taxonomy_inference import ScenarioInferer
+from marketplace.matching.text import analyze, assemble, clean, han_share, words
+
+ROOT = Path(__file__).resolve().parents[1]
+EVAL = ROOT / "seeds" / "eval"
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    """The bundled model, loaded once per test session."""
+    return get_encoder("")
+
+
+@pytest.fixture(scope="session")
+def scenarios() -> list[dict]:
+    return json.loads((ROOT / "seeds" / "taxonomies" / "scenarios.json").read_text(encoding="utf-8"))
+
+
+# -- text ----------------------------------------------------------------------------------------
+def test_analyzer_han_bigrams_and_latin_words():
+    tokens = analyze("铸件砂眼 Deep-Learning AOI defects 2024")
+    assert {"铸件", "件砂", "砂眼"} <= set(tokens)
+    assert {"deep-learning", "aoi", "defect", "2024"} <= set(tokens)
+
+
+def test_analyzer_survives_emoji_html_empty_and_huge_text():
+    assert analyze("") == [] and analyze(None) == [] and analyze("😀🔥") == []
+    assert "alert" not in analyze("<script>alert(1)</script><b>视觉</b>&amp;检测")
+    assert "视觉" in analyze("<b>视觉</b>&amp;检测")
+    assert len(analyze("检" * 1_000_000)) < 10_000  # capped, not choked on
+    assert clean("ＡＢＣ１２３") == "ABC123"  # full-width forms normalized
+
+
+def test_words_and_assembly():
+    assert "砂眼" in words("铸件表面有砂眼气孔")
+    assert "the" not in words("the defect")
+    assert assemble("标题", "<p>正文</p>") == "标题 正文"
+    assert han_share("全是中文") == 1.0 and han_share("all english") == 0.0 and han_share("") == 0.0
+
+
+# -- vector index --------------------------------------------------------------------------------
+def _unit(n: int, dim: int = 16, seed: int = 0) -> np.ndarray:
+    x = np.random.default_rng(seed).normal(size=(n, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("approx_threshold", [10_000, 50])
+def test_vector_index_add_remove_search_save_load(tmp_path, approx_threshold):
+    x = _unit(300)
+    ids = np.arange(300) * 7 + 1
+    index = VectorIndex.build(ids, x, approx_threshold=approx_threshold, nprobe=64)
+    assert index.approximate == (approx_threshold == 50)
+    _, found = index.search(x[:5], 1)
+    assert list(found[:, 0]) == list(ids[:5])
+    index.remove([ids[0]])
+    assert len(index) == 299 and ids[0] not in index.search(x[:1], 5)[1][0]
+    index.add([ids[1]], x[2:3])  # replace a vector in place
+    assert len(index) == 299
+    np.testing.assert_allclose(index.reconstruct([ids[1]])[0], x[2], atol=1e-6)
+    _, only = index.search(x[:1], 5, allowed_ids=[ids[10], ids[11]])
+    assert set(only[0][only[0] >= 0]) == {ids[10], ids[11]}
+    index.save(tmp_path)
+    loaded = VectorIndex.load(tmp_path)
+    assert len(loaded) == 299 and sorted(loaded.ids()) == sorted(index.ids())
+    np.testing.assert_array_equal(loaded.search(x[20:25], 3)[1], index.search(x[20:25], 3)[1])
+
+
+def test_vector_index_switches_to_approximate_with_good_recall():
+    # clustered like sentence embeddings (uniform random vectors are IVF's worst case)
+    centers = _unit(40, 32, seed=1)
+    x = centers[np.random.default_rng(3).integers(0, 40, 3000)] + 0.15 * _unit(3000, 32, seed=4)
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    index = VectorIndex(32, approx_threshold=2000)
+    index.add(np.arange(1500), x[:1500])
+    assert not index.approximate
+    index.add(np.arange(1500, 3000), x[1500:])
+    assert index.approximate and len(index) == 3000
+    q = x[:50] + 0.05 * _unit(50, 32, seed=2)
+    _, exact = exact_search(x, q, 10)
+    _, approx = index.search(q, 10)
+    recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, exact)])
+    assert recall >= 0.9
+
+
+# -- lexical --------------------------------------------------------------------------------------
+DOCS = {
+    1: "基于深度学习的工业视觉缺陷检测",
+    2: "设备异响振动故障诊断",
+    3: "deep learning visual defect inspection",
+    4: "空压机节能 energy saving",
+    5: "智能排产 APS scheduling",
+    6: "铸件X光探伤，表面砂眼气孔识别",
+}
+
+
+def test_lexical_incremental_equals_fresh_build(tmp_path):
+    index = LexicalIndex()
+    for doc_id, text in DOCS.items():
+        index.add(doc_id, text)
+    index.merge()  # some rows in the main matrix, some in the delta
+    index.add(7, "视觉检测 砂眼")
+    index.remove(2)
+    index.add(4, "排产 视觉 检测")  # update
+    expected = dict(DOCS) | {7: "视觉检测 砂眼", 4: "排产 视觉 检测"}
+    del expected[2]
+    fresh = LexicalIndex.build(list(expected), list(expected.values()))
+    for query in ("视觉检测 缺陷 砂眼", "defect inspection", "振动", "排产"):
+        got = dict(index.top(index.query(query), 10))
+        want = dict(fresh.top(fresh.query(query), 10))
+        assert got.keys() == want.keys()
+        for doc_id in want:
+            assert got[doc_id] == pytest.approx(want[doc_id], rel=1e-5)
+        np.testing.assert_allclose(index.score_ids(index.query(query), list(want)), list(want.values()), rtol=1e-5)
+    assert 2 not in index and len(index) == len(expected)
+    index.save(tmp_path)
+    loaded = LexicalIndex.load(tmp_path)
+    assert dict(loaded.top(loaded.query("砂眼"), 5)) == pytest.approx(dict(index.top(index.query("砂眼"), 5)))
+
+
+# -- taxonomy inference ----------------------------------------------------------------------------
+def test_plain_words_reach_the_scenario(scenarios):
+    inferer = ScenarioInferer(scenarios)
+    assert inferer.predict("铸件表面有砂眼气孔，人工目检漏检多")[0].code == "online_inspection"
+    assert inferer.predict("车间风机有异响，振动大，修不好")[0].code == "fault_diagnosis"
+    assert inferer.predict("插单多，交期总延误")[0].code == "smart_scheduling"
+    assert inferer.predict("我们想做个网站") == []
+    assert inferer.predict("") == []
+
+
+# -- encoder ---------------------------------------------------------------------------------------
+def test_encoder_vectors_are_normalized_and_bad_input_is_fine(encoder):
+    vectors = encoder.encode(["", "😀", "<b>defect</b> inspection", "铸件" * 5000])
+    assert vectors.shape == (4, encoder.dim) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert encoder.han_ability < 0.2  # the bundled English model is blind to Chinese
+    assert text_hash("<b>a</b>") == text_hash("a") != text_hash("b")
+
+
+def test_missing_or_broken_model_names_the_setting(tmp_path):
+    with pytest.raises(EmbeddingModelError, match="EMBEDDING_MODEL"):
+        Encoder(tmp_path / "nope")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text("{not json")
+    with pytest.raises(EmbeddingModelError, match="EMBEDDING_MODEL"):
+        Encoder(broken)
+
+
+# -- ranker ----------------------------------------------------------------------------------------
+def _offering(i: int, title: str, **kw) -> MatchDocument:
+    return MatchDocument(id=i, kind="offering", title=title, **kw)
+
+
+def test_rank_reasons_filters_and_persistence(encoder, scenarios, tmp_path):
+    offerings = [
+        _offering(1, "基于深度学习的工业视觉缺陷检测", text="识别铸件表面砂眼、气孔", scenarios=frozenset({"online_inspection"}),
+                  industries=frozenset({"C33"}), cities=frozenset({"weifang"}), budget_min=10, budget_max=30, pool_ids=frozenset({9}),
+                  rating_avg=4.8, rating_count=6, awarded_count=3),
+        _offering(2, "数据质量检测与治理平台", text="检测数据库中的缺陷数据"),
+        _offering(3, "Predictive maintenance for pumps", text="vibration sensors and alerts"),
+    ]
+    matcher = Matcher(encoder.dim, FusionWeights(), scenarios, {"C33": ("金属制品业", "Metal products")}, encoder.han_ability)
+    matcher.build(offerings, encoder.encode([o.full_text() for o in offerings]))
+    demand = MatchDocument(id=1, kind="demand", title="铸件砂眼气孔多", text="人工目检漏检多", industries=frozenset({"C3391"}),
+                           cities=frozenset({"weifang"}), budget_min=20, budget_max=40, pool_ids=frozenset({9}))
+    qv = encoder.encode_one(demand.full_text())
+    top = matcher.rank(demand, qv, k=3)
+    assert top[0].id == 1 and 0 <= top[-1].score <= top[0].score <= 1
+    codes = {r.code for r in top[0].reasons}
+    assert {"shared_terms", "scenario", "industry", "city", "pool", "budget", "track_record"} <= codes
+    assert all(r.zh and r.en for r in top[0].reasons)
+    assert "在线智能检测" in " ".join(r.zh for r in top[0].reasons)
+    # filters: an id set, a callable, an empty set
+    assert [m.id for m in matcher.rank(demand, qv, allowed={2, 3})] and 1 not in [m.id for m in matcher.rank(demand, qv, allowed={2, 3})]
+    assert all(m.id != 1 for m in matcher.rank(demand, qv, allowed=lambda d: d.id != 1))
+    assert matcher.rank(demand, qv, allowed=set()) == []
+    explained = matcher.explain(demand, 1, qv)
+    assert explained.score == pytest.approx(top[0].score, abs=1e-3) and explained.reasons
+    # incremental writes, then save/load round trip
+    matcher.remove("offering", 1)
+    assert all(m.id != 1 for m in matcher.rank(demand, qv))
+    matcher.upsert(offerings[0], None)  # text-only until a vector is stored
+    assert matcher.rank(demand, qv)[0].id == 1
+    matcher.save(tmp_path, meta={"model": encoder.name})
+    assert Matcher.read_meta(tmp_path) == {"model": encoder.name}
+    loaded = Matcher.load(tmp_path, taxonomy=scenarios)
+    assert [m.id for m in loaded.rank(demand, qv)] == [m.id for m in matcher.rank(demand, qv)]
+    # the other direction: an offering ranks demands
+    matcher.upsert(demand, qv)
+    assert matcher.rank(offerings[0], None)[0].id == 1
+
+
+def test_bad_queries_rank_without_crashing(encoder, scenarios):
+    matcher = Matcher(encoder.dim, taxonomy=scenarios, han_ability=encoder.han_ability)
+    matcher.build([_offering(1, "视觉检测")], encoder.encode(["视觉检测"]))
+    for text in ("", "😀😀", "<script>x</script>", "检测" * 50_000, "mixed 中英 text ✓"):
+        q = MatchDocument(id=1, kind="demand", title=text)
+        assert isinstance(matcher.rank(q, encoder.encode_one(text)), list)
+    assert Matcher(encoder.dim).rank(MatchDocument(id=1, kind="demand", title="x"), None) == []
+
+
+def test_hybrid_beats_best_single_signal_on_dev_set(encoder, scenarios):
+    data = evaluate.prepare(EVAL, "dev", encoder)
+    assert len(data.docs) >= 150
+    matcher = evaluate.build_matcher(data, FusionWeights(), scenarios, encoder.han_ability)
+    result = evaluate.score(data, matcher)
+    best_single = max(result["dense"]["ndcg@10"], result["lexical"]["ndcg@10"])
+    assert result["hybrid"]["ndcg@10"] >= best_single + 0.05, result
+    assert set(result["hybrid"]) == {"ndcg@10", "mrr@10", "recall@10", "recall@100"}
