@@ -35,7 +35,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_error_handlers(app)
     register_cli(app)
+    app.after_request(_security_headers)
     return app
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
 
 
 def register_extensions(app: Flask) -> None:

@@ -195,3 +195,23 @@ def test_only_providers_apply(client, db, world):
     login(client, world["officer"])
     assert client.get(f"/applications/pools/{world['pool'].id}/apply").status_code == 403
     assert client.get("/applications/calls").status_code == 403
+
+
+def test_two_submits_racing_past_the_check_leave_one_application_and_no_stray_files(client, db, app, world, monkeypatch):
+    from marketplace.applications import services
+
+    login(client, world["user"])
+    apply(client, world["pool"], application_form(world["offering"], ("first.pdf", PDF)))
+    real = services.live_application
+    calls = {"n": 0}
+
+    def blind_at_first(pool, org):  # both checks of the second request miss the first application
+        calls["n"] += 1
+        return None if calls["n"] <= 2 else real(pool, org)
+
+    monkeypatch.setattr(services, "live_application", blind_at_first)
+    second = apply(client, world["pool"], application_form(world["offering"], ("second.pdf", PDF)))
+    assert second.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(PoolApplication.id))) == 1
+    assert [a.original_name for a in db.session.scalars(sa.select(Attachment))] == ["first.pdf"]
+    assert len(list(Path(app.config["UPLOAD_FOLDER"]).iterdir())) == 1

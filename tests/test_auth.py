@@ -196,3 +196,30 @@ class TestCsrf:
         assert client.post("/logout").status_code == 400
         assert client.get("/account").status_code == 200
         assert user.id
+
+
+class TestRateLimitSharedInRedis:
+    """With several gunicorn workers the counters live in Redis, so every worker sees them."""
+
+    @pytest.fixture
+    def app_config(self, tmp_path):
+        import os
+        import uuid
+
+        url = os.environ.get("TEST_REDIS_URL")
+        if not url:
+            pytest.skip("TEST_REDIS_URL not set")
+        return base_config(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=url,
+                           SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'shared.sqlite3'}",
+                           RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}", LOGIN_LIMIT_PER_ACCOUNT="2 per 15 minutes")
+
+    def test_limit_counts_across_two_app_instances(self, app, app_config, db, tmp_path):
+        from marketplace import create_app
+
+        make_user(make_org(), email="a@example.com")
+        db.session.commit()
+        worker_a = app.test_client()
+        worker_b = create_app(app_config).test_client()
+        assert worker_a.post("/login", data={"email": "a@example.com", "password": "wrong-password"}).status_code == 200
+        assert worker_b.post("/login", data={"email": "a@example.com", "password": "wrong-password"}).status_code == 200
+        assert worker_a.post("/login", data={"email": "a@example.com", "password": "wrong-password"}).status_code == 429

@@ -51,7 +51,7 @@ def test_provider_bids_and_the_firm_is_notified(app, client, db, world):
     assert response.status_code == 302 and f"/bids/{bid.id}" in response.headers["Location"]
     from marketplace.bids import services
 
-    with app.test_request_context(), pytest.raises(services.BidError, match="already has a live bid"):
+    with app.test_request_context(), pytest.raises(services.BidError, match="已有有效报价"):
         services.submit_bid(world["alpha_user"], demand, None, Decimal("1"), 1, "x")
 
 
@@ -218,3 +218,16 @@ def test_invitation_flow(client, db, world):
 
     login(client, world["beta_user"])
     assert client.post(f"/bids/invitations/{invitation.id}/answer", data={"answer": "decline"}).status_code == 404
+
+
+def test_bid_cards_show_rating_and_pool_badges(client, db, world):
+    from tests.conftest import make_application, make_pool
+
+    pool = make_pool(make_org("bureau", name="潍坊市工信局", city="weifang", credit_code=None), name="潍坊动力装备AI服务商池")
+    make_application(pool, world["alpha"], status="admitted")
+    make_bid(world["demand"], world["alpha"], offering=world["offering"])
+    db.session.commit()
+    login(client, world["owner"])
+    html = client.get(f"/demands/{world['demand'].id}").get_data(as_text=True)
+    card = html[html.index('data-testid="bid-card"'):]
+    assert "入库：潍坊动力装备AI服务商池" in card and "暂无评价" in card and world["offering"].title in card

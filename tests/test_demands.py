@@ -194,3 +194,32 @@ def test_english_interface(client, db, firm):
     html = client.get("/demands/new").get_data(as_text=True)
     assert "New demand" in html and "Save and publish" in html
 
+
+
+def test_every_page_renders_in_both_languages(client, db, firm):
+    from marketplace.demands.models import DemandList
+
+    demand_list = DemandList(title="清单", publisher_org_id=firm.org_id)
+    db.session.add(demand_list)
+    db.session.flush()
+    demand = make_demand(firm.org, list_id=demand_list.id)
+    make_demand(firm.org, title="未入清单的草稿", status="draft")
+    provider_user = make_user(make_org("provider"))
+    bid = make_bid(demand, provider_user.org)
+    db.session.commit()
+    firm_pages = ["/demands/mine", "/demands/new", f"/demands/{demand.id}", f"/demands/{demand.id}/edit",
+                  f"/demands/{demand.id}/cancel", "/demands/lists/", "/demands/lists/new", f"/demands/lists/{demand_list.id}",
+                  f"/demands/lists/{demand_list.id}/edit", f"/demands/lists/{demand_list.id}/import", "/bids/received",
+                  f"/bids/{bid.id}", f"/bids/{bid.id}/decline"]
+    provider_pages = ["/bids/mine", "/bids/invitations", f"/bids/{bid.id}", f"/bids/{bid.id}/edit", f"/demands/{demand.id}"]
+    for user, pages in ((firm, firm_pages), (provider_user, provider_pages)):
+        login(client, user)
+        for locale in ("zh_CN", "en"):
+            client.post("/language", data={"locale": locale, "next": "/"})
+            for url in pages:
+                response = client.get(url)
+                assert response.status_code == 200, (url, locale)
+                assert ('<html lang="en"' in response.get_data(as_text=True)) is (locale == "en"), (url, locale)
+        client.post("/logout")
+    html = client.get(f"/demands/lists/{demand_list.id}/edit")
+    assert html.status_code == 302  # anonymous: to the login page

@@ -3,7 +3,7 @@ import sqlalchemy as sa
 
 from marketplace.audit.models import AuditEvent
 from marketplace.offerings.models import CaseStudy, Offering
-from tests.conftest import login, make_org, make_user, term
+from tests.conftest import login, make_offering, make_org, make_user, term
 
 
 def offering_form(**changes):
@@ -55,6 +55,25 @@ def test_double_submitted_create_form_makes_one_offering(client, db):
     second = client.post("/offerings/new", data=offering_form())
     assert db.session.scalar(sa.select(sa.func.count(Offering.id))) == 1
     assert first.headers["Location"] == second.headers["Location"]
+
+
+def test_two_creates_racing_past_the_check_make_one_offering(client, db, monkeypatch):
+    from marketplace.offerings import views
+
+    _, user = provider_user(db)
+    login(client, user)
+    client.post("/offerings/new", data=offering_form())
+    real = views.duplicate_of
+    calls = {"n": 0}
+
+    def blind_at_first(model, token, org_id):  # the second request's check misses the first offering
+        calls["n"] += 1
+        return None if calls["n"] == 1 else real(model, token, org_id)
+
+    monkeypatch.setattr(views, "duplicate_of", blind_at_first)
+    second = client.post("/offerings/new", data=offering_form())
+    assert second.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(Offering.id))) == 1
 
 
 def test_invalid_form_keeps_text_and_shows_errors_beside_fields(client, db):
@@ -192,3 +211,30 @@ def test_manufacturers_and_visitors_cannot_create_offerings(client, db):
     assert client.get("/offerings/new").status_code == 403
     assert client.post("/offerings/new", data=offering_form()).status_code == 403
     assert client.get("/offerings/mine").status_code == 403
+
+
+def test_only_never_published_drafts_can_be_deleted(client, db):
+    _, user = provider_user(db)
+    login(client, user)
+    client.post("/offerings/new", data=offering_form(title="要删除的草稿", submit_token="d1"))
+    client.post("/offerings/new", data=offering_form(title="发布过的方案", submit_token="d2"))
+    draft, other = db.session.scalars(sa.select(Offering).order_by(Offering.id)).all()
+    client.post(f"/offerings/{other.id}/publish")
+    client.post(f"/offerings/{other.id}/unpublish")
+    assert client.post(f"/offerings/{draft.id}/delete").status_code == 302
+    client.post(f"/offerings/{other.id}/delete")
+    assert [o.title for o in db.session.scalars(sa.select(Offering))] == ["发布过的方案"]
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "offering.deleted")) is not None
+
+
+def test_my_offerings_filter_search_and_sort(client, db):
+    org, user = provider_user(db)
+    make_offering(org, title="B 能耗优化", status="published")
+    make_offering(org, title="A 视觉检测", status="draft")
+    make_offering(make_org("provider"), title="别家的方案")
+    db.session.commit()
+    login(client, user)
+    html = client.get("/offerings/mine?sort=title").get_data(as_text=True)
+    assert html.index("A 视觉检测") < html.index("B 能耗优化") and "别家的方案" not in html
+    assert "A 视觉检测" not in client.get("/offerings/mine?status=published").get_data(as_text=True)
+    assert "A 视觉检测" not in client.get("/offerings/mine?q=能耗").get_data(as_text=True)

@@ -1,13 +1,17 @@
 """Provider profile: editing it, and the public provider page with offerings, cases, pools and reviews."""
+import re
+
 import sqlalchemy as sa
 
 from marketplace.audit.models import AuditEvent
 from marketplace.bids.models import Review
 from marketplace.offerings.models import CaseStudy
+from marketplace.orgs.services import fingerprint
 from tests.conftest import login, make_application, make_bid, make_demand, make_offering, make_org, make_pool, make_user, term
 
 
-def profile_form(**changes):
+def profile_form(org=None, **changes):
+    """The profile form as the browser sends it; `org` supplies the fingerprint of the profile it was loaded from."""
     data = {
         "intro": "我们是一家专注工业AI的公司，团队50人。",
         "capabilities": "机器视觉、时序预测、行业大模型",
@@ -17,6 +21,7 @@ def profile_form(**changes):
         "contact_phone": "+86 531-1234 5678",
         "contact_email": "sales@example.com",
         "website": "https://ai.example.com",
+        "fingerprint": fingerprint(org) if org is not None else "",
     }
     data.update(changes)
     return data
@@ -28,7 +33,7 @@ def test_provider_edits_profile_and_the_public_page_shows_it(client, db):
     db.session.commit()
     login(client, user)
     assert client.get("/profile").status_code == 200
-    response = client.post("/profile", data=profile_form())
+    response = client.post("/profile", data=profile_form(org))
     assert response.status_code == 302
     db.session.refresh(org)
     assert org.intro.startswith("我们是一家") and {t.code for t in org.service_cities} == {"zibo", "weifang"}
@@ -41,12 +46,26 @@ def test_provider_edits_profile_and_the_public_page_shows_it(client, db):
     assert "ISO 9001" in anonymous and "李工" not in anonymous and "edit-profile" not in anonymous
 
 
+def test_stale_profile_edit_is_refused_and_the_text_kept(client, db):
+    org = make_org("provider")
+    user = make_user(org)
+    db.session.commit()
+    login(client, user)
+    html = client.get("/profile").get_data(as_text=True)
+    seen = re.search(r'name="fingerprint" type="hidden" value="([^"]+)"', html).group(1)
+    assert client.post("/profile", data=profile_form(intro="同事先保存的介绍", fingerprint=seen)).status_code == 302
+    stale = client.post("/profile", data=profile_form(intro="我写了很久的介绍", fingerprint=seen))
+    assert stale.status_code == 409 and "我写了很久的介绍" in stale.get_data(as_text=True)
+    db.session.refresh(org)
+    assert org.intro == "同事先保存的介绍"
+
+
 def test_profile_errors_are_shown_beside_fields_and_text_is_kept(client, db):
     org = make_org("provider")
     user = make_user(org)
     db.session.commit()
     login(client, user)
-    response = client.post("/profile", data=profile_form(contact_email="not-an-email", website="javascript:alert(1)",
+    response = client.post("/profile", data=profile_form(org, contact_email="not-an-email", website="javascript:alert(1)",
                                                          contact_phone="call me", intro="保留这段介绍"))
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -63,7 +82,7 @@ def test_profile_is_only_ever_the_users_own(client, db):
     db.session.commit()
     assert client.get("/profile").status_code == 302  # login first
     login(client, b_user)
-    client.post("/profile", data=profile_form(intro="乙的介绍"))
+    client.post("/profile", data=profile_form(b, intro="乙的介绍"))
     db.session.refresh(a)
     db.session.refresh(b)
     assert a.intro == "" and b.intro == "乙的介绍"
@@ -93,3 +112,15 @@ def test_public_provider_page_lists_offerings_cases_pools_and_reviews(client, db
     assert "交付及时，效果明显" in html
     assert client.get("/providers/999999").status_code == 404
     assert client.get(f"/providers/{firm.id}").status_code == 404
+
+
+def test_provider_list_cards_show_scenarios_and_pools(client, db):
+    provider = make_org("provider", name="示例视觉科技")
+    make_offering(provider, scenarios=["online_inspection", "fault_diagnosis"])
+    make_offering(provider, title="草稿", status="draft", scenarios=["energy_optimization"])
+    pool = make_pool(make_org("bureau", city="zibo"))
+    make_application(pool, provider, status="admitted")
+    db.session.commit()
+    html = client.get("/providers/").get_data(as_text=True).split('data-testid="provider-results"')[1]
+    assert "1 个已发布的解决方案" in html and "设备故障诊断" in html and "能耗监测与优化" not in html
+    assert 'data-testid="pool-badge"' in html

@@ -22,6 +22,13 @@ def zibo(db):
             "user_b": user_b, "pool": pool}
 
 
+@pytest.fixture
+def ctx(app):
+    """A request context for calling services directly (messages are translated lazily)."""
+    with app.test_request_context():
+        yield
+
+
 def notes(db, org, kind):
     from marketplace.notifications.models import Notification
 
@@ -116,8 +123,9 @@ def test_open_and_close_the_call(client, zibo, db):
     db.session.refresh(pool)
     assert pool.status == "closed" and not accepting_applications(pool)
     assert events(db, "pool.opened") and events(db, "pool.closed")
-    # A stale button (old version) changes nothing.
-    client.post(f"/pools/{pool.id}/call/open", data={"version": pool.version - 1})
+    # A stale button (old version) changes nothing and says so.
+    stale = client.post(f"/pools/{pool.id}/call/open", data={"version": pool.version - 1})
+    assert stale.status_code == 409 and 'data-testid="problem"' in stale.get_data(as_text=True)
     db.session.refresh(pool)
     assert pool.status == "closed"
 
@@ -199,13 +207,13 @@ def test_deciding_twice_from_two_tabs_keeps_one_decision(client, zibo, db):
     assert second.status_code == 409
     html = second.get_data(as_text=True)
     assert "第二个标签页写的理由" in html  # the text typed in the second tab is kept
-    assert "已录用" in html or "Admitted" in html  # and it says what the decision is
+    assert "已入库" in html or "Admitted" in html  # and it says what the decision is
     db.session.refresh(application)
     assert application.status == "admitted"
     assert len(events(db, "application.admitted")) == 1 and not events(db, "application.rejected")
 
 
-def test_quota_is_enforced_one_by_one(zibo, db):
+def test_quota_is_enforced_one_by_one(zibo, db, ctx):
     from marketplace.pools import review
     from marketplace.pools.errors import PoolError
 
@@ -241,19 +249,37 @@ def test_batch_admission_within_quota(client, zibo, db):
     assert notes(db, zibo["a"], "application.admitted")
 
 
-def test_late_application_cannot_be_admitted(zibo, db):
+def test_batch_refused_when_one_was_decided_in_another_tab(client, zibo, db):
+    from marketplace.pools import review
+
+    pool = zibo["pool"]
+    app_a, app_b = make_application(pool, zibo["a"]), make_application(pool, zibo["b"])
+    db.session.commit()
+    with client.application.test_request_context():
+        review.reject(app_b, zibo["officer"], app_b.version, "另一个标签页已处理")
+    db.session.commit()
+    login(client, zibo["officer"])
+    response = client.post(f"/pools/{pool.id}/applications/admit",
+                           data={"batch": "首批入库", "application_ids": [str(app_a.id), str(app_b.id)]})
+    assert response.status_code == 409
+    assert "齐云智能" in response.get_data(as_text=True)
+    db.session.refresh(app_a)
+    assert app_a.status == "submitted"
+
+
+def test_late_application_cannot_be_admitted(zibo, db, ctx):
     from marketplace.pools import review
     from marketplace.pools.errors import PoolError
 
     pool = zibo["pool"]
     late = make_application(pool, zibo["a"], submitted_at=datetime.combine(pool.closes_on + timedelta(days=1), datetime.min.time()))
-    with pytest.raises(PoolError, match="window|窗口"):
+    with pytest.raises(PoolError, match="window|申报时间"):
         review.admit(late, zibo["officer"], late.version)
     review.reject(late, zibo["officer"], late.version, "逾期提交")
     assert late.status == "rejected"
 
 
-def test_draft_pool_cannot_decide(zibo, db):
+def test_draft_pool_cannot_decide(zibo, db, ctx):
     from marketplace.pools import review
     from marketplace.pools.errors import PoolError
 
@@ -266,26 +292,27 @@ def test_draft_pool_cannot_decide(zibo, db):
 
 # ----------------------------------------------------------------------------- appeals
 
-def test_rejected_provider_appeals_once_and_bureau_reopens(client, zibo, db):
-    from marketplace.pools import services
-    from marketplace.pools.errors import PoolError
+def test_rejected_provider_appeals_once_and_bureau_reopens(app, client, zibo, db):
+    with app.test_request_context():
+        from marketplace.pools import services
+        from marketplace.pools.errors import PoolError
 
-    pool = zibo["pool"]
-    application = make_application(pool, zibo["a"])
-    with pytest.raises(PoolError):  # not rejected yet
-        services.appeal(application, zibo["user_a"], "请复核")
-    from marketplace.pools import review
+        pool = zibo["pool"]
+        application = make_application(pool, zibo["a"])
+        with pytest.raises(PoolError):  # not rejected yet
+            services.appeal(application, zibo["user_a"], "请复核")
+        from marketplace.pools import review
 
-    review.reject(application, zibo["officer"], application.version, "材料不全")
-    with pytest.raises(PoolError):  # someone else's application
-        services.appeal(application, zibo["user_b"], "请复核")
-    with pytest.raises(PoolError):
-        services.appeal(application, zibo["user_a"], "  ")
-    services.appeal(application, zibo["user_a"], "我们已补充化工案例，请复核。")
-    db.session.commit()
-    assert notes(db, zibo["bureau"], "application.appealed")
-    with pytest.raises(PoolError, match="once|一次"):
-        services.appeal(application, zibo["user_a"], "再次申诉")
+        review.reject(application, zibo["officer"], application.version, "材料不全")
+        with pytest.raises(PoolError):  # someone else's application
+            services.appeal(application, zibo["user_b"], "请复核")
+        with pytest.raises(PoolError):
+            services.appeal(application, zibo["user_a"], "  ")
+        services.appeal(application, zibo["user_a"], "我们已补充化工案例，请复核。")
+        db.session.commit()
+        assert notes(db, zibo["bureau"], "application.appealed")
+        with pytest.raises(PoolError, match="once|一次"):
+            services.appeal(application, zibo["user_a"], "再次申诉")
 
     login(client, zibo["officer"])
     queue = client.get(f"/pools/{pool.id}/applications?status=appealed").get_data(as_text=True)
@@ -299,7 +326,7 @@ def test_rejected_provider_appeals_once_and_bureau_reopens(client, zibo, db):
     assert events(db, "application.appeal_reopened")
 
 
-def test_upheld_appeal_keeps_rejection(zibo, db):
+def test_upheld_appeal_keeps_rejection(zibo, db, ctx):
     from marketplace.pools import review, services
 
     application = make_application(zibo["pool"], zibo["a"])
@@ -341,7 +368,7 @@ def test_suspend_reinstate_and_remove_members(client, zibo, db):
     assert [e.action for e in events(db, "application.suspended")] == ["application.suspended"]
 
 
-def test_recheck_due_and_failed_recheck_suspends(zibo, db):
+def test_recheck_due_and_failed_recheck_suspends(zibo, db, ctx):
     from marketplace.pools import review
 
     pool = zibo["pool"]

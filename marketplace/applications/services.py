@@ -56,6 +56,7 @@ def apply(pool: Pool, org, user, offerings: list[Offering], statement: str, uplo
                                   status="submitted", submitted_at=utc_now())
     application.offerings = offerings
     db.session.add(application)
+    db.session.flush()  # a duplicate live application is refused here (IntegrityError), before any file is written
     stored: list[str] = []
     try:
         for upload in uploads:

@@ -111,22 +111,29 @@ def apply(pool_id: int):
     if form.validate_on_submit():
         chosen = [o for o in offerings if o.id in set(form.offering_ids.data)]
         try:
-            application = services.apply(pool, org, current_user, chosen, form.statement.data,
-                                         getattr(form.attachments, "uploads", []))
+            application = _submit(pool, org, chosen, form)
         except services.ApplicationError as error:
             flash(str(error.message), "danger")
             return render_template("applications/apply.html", pool=pool, form=form, offerings=offerings), error.status
-        stored = [a.stored_name for a in application.attachments]
-        try:
-            db.session.commit()
         except IntegrityError:  # the same form sent twice at once: the first one counts
             db.session.rollback()
-            files.discard(stored)
             existing = services.live_application(pool, org) or abort(409)
             return redirect(url_for(".detail", application_id=existing.id))
         flash(_("Application submitted. The bureau will review it; you will be notified of the decision."), "success")
         return redirect(url_for(".detail", application_id=application.id))
     return render_template("applications/apply.html", pool=pool, form=form, offerings=offerings)
+
+
+def _submit(pool: Pool, org, offerings, form) -> PoolApplication:
+    """Apply and commit; files written for an application that is not saved are removed again."""
+    application = services.apply(pool, org, current_user, offerings, form.statement.data,
+                                 getattr(form.attachments, "uploads", []))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        files.discard([a.stored_name for a in application.attachments])
+        raise
+    return application
 
 
 def _render_detail(application: PoolApplication, appeal_form=None, status: int = 200):

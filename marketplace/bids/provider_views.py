@@ -10,6 +10,7 @@ from marketplace.bids import queries, services
 from marketplace.bids.forms import BidForm
 from marketplace.bids.models import BID_STATUSES, Bid, Invitation
 from marketplace.bids.views import bp, get_bid
+from marketplace.demands.forms import attach_error
 from marketplace.demands.views import get_visible_demand
 from marketplace.extensions import db
 from marketplace.offerings.models import Offering
@@ -41,13 +42,6 @@ def _offering(form: BidForm) -> Offering | None:
     return db.session.get(Offering, form.offering_id.data) if form.offering_id.data else None
 
 
-def _bid_error(form: BidForm, error: services.BidError) -> None:
-    if error.field and hasattr(form, error.field):
-        getattr(form, error.field).errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
@@ -68,7 +62,7 @@ def new():
             bid = services.submit_bid(current_user, demand, _offering(form), form.price.data, form.duration_days.data,
                                       form.approach.data)
         except services.BidError as error:
-            _bid_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Your bid has been sent to %(firm)s.", firm=demand.org.name), "success")
@@ -98,7 +92,7 @@ def edit(bid_id: int):
             try:
                 services.update_bid(bid, _offering(form), form.price.data, form.duration_days.data, form.approach.data)
             except services.BidError as error:
-                _bid_error(form, error)
+                attach_error(form, error)
             else:
                 db.session.commit()
                 flash(_("Bid updated; the firm has been told."), "success")

@@ -15,6 +15,7 @@ from marketplace.bids.forms import DeclineForm, InviteForm, ReviewForm
 from marketplace.bids.models import BID_STATUSES, Bid
 from marketplace.demands import access
 from marketplace.demands.models import Demand
+from marketplace.demands.forms import attach_error
 from marketplace.demands.views import get_own_demand, require_manufacturer
 from marketplace.errors import fail
 from marketplace.extensions import db
@@ -73,8 +74,7 @@ def detail(bid_id: int):
     bid = get_bid(bid_id)
     is_firm = access.can_see_bids(current_user, bid.demand)
     row = queries.with_records([bid])[0]
-    return render_template("bids/detail.html", bid=bid, row=row, is_firm=is_firm, decline_form=DeclineForm(),
-                           OTHER_AWARDED=services.OTHER_AWARDED)
+    return render_template("bids/detail.html", bid=bid, row=row, is_firm=is_firm, OTHER_AWARDED=services.OTHER_AWARDED)
 
 
 def _decide(bid_id: int, action, done_message: str):
@@ -152,11 +152,10 @@ def review(demand_id: int):
         try:
             services.review(current_user, demand, form.rating.data, form.comment.data)
         except services.BidError as error:
-            if error.field:
-                getattr(form, error.field).errors.append(error.message)
-            else:
+            if not error.field:
                 flash(error.message, "danger")
                 return redirect(url_for("demands.detail", demand_id=demand.id))
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Thank you. Your review is shown on the provider's page."), "success")

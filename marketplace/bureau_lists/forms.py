@@ -1,14 +1,12 @@
 """Forms for chain demand lists published by a bureau on behalf of its firms."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
-from marketplace.demands.forms import amount_field
+from marketplace.demands.forms import DemandForm, amount_field
 
 
 class ChainListForm(FlaskForm):
@@ -39,10 +37,6 @@ class ListedDemandForm(FlaskForm):
     nonce = HiddenField()
     submit = SubmitField(_l("Save"))
 
-    def validate_budget_max(self, field) -> None:
-        if field.data is not None and self.budget_min.data is not None and field.data < self.budget_min.data:
-            raise ValidationError(_l("The upper budget must not be lower than the lower budget."))
-
-    def validate_deadline(self, field) -> None:
-        if field.data is not None and field.data < date.today():
-            raise ValidationError(_l("The deadline must not be in the past."))
+    # The same rules as a firm's own demand form.
+    validate_budget_max = DemandForm.validate_budget_max
+    validate_deadline = DemandForm.validate_deadline

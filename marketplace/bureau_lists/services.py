@@ -6,13 +6,13 @@ a firm of the list's city claims it. Services flush and never commit.
 """
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from marketplace.audit.services import record
 from marketplace.db import utc_now
 from marketplace.demands.models import Demand, DemandList
 from marketplace.extensions import db
+from marketplace.pools.links import path_for
 from marketplace.notifications.services import notify_org
 from marketplace.orgs.models import Organisation
 from marketplace.pools.errors import PoolError as ListError
@@ -80,7 +80,7 @@ def _apply_demand(demand: Demand, lst: DemandList, data: dict) -> None:
 
 def _ask_to_confirm(demand: Demand) -> None:
     if not is_unassigned(demand):
-        notify_org(demand.org, "list.demand_to_confirm", url_for("bureau_lists.mine"),
+        notify_org(demand.org, "list.demand_to_confirm", path_for("bureau_lists.mine"),
                    publisher=demand.demand_list.publisher.name, demand=demand.title)
 
 
@@ -88,11 +88,12 @@ def add_demand(lst: DemandList, user, data: dict) -> Demand:
     firm = _firm(lst, data.get("firm_id"))
     demand = Demand(org_id=firm.id, owner_confirmed=False, list_id=lst.id, created_by_id=user.id, visibility="public",
                     status="open" if lst.status == "published" else "draft")
+    db.session.add(demand)
     demand.demand_list = lst
-    _apply_demand(demand, lst, data)
+    with db.session.no_autoflush:
+        _apply_demand(demand, lst, data)
     if demand.status == "open":
         demand.published_at = utc_now()
-    db.session.add(demand)
     db.session.flush()
     record("demand.listed", demand, actor=user, list_id=lst.id, firm_id=firm.id)
     if demand.status == "open":
@@ -138,7 +139,7 @@ def publish_list(lst: DemandList, user) -> int:
 
 def _tell_publisher(demand: Demand, kind: str, firm: Organisation) -> None:
     lst = demand.demand_list
-    notify_org(lst.publisher, kind, url_for("bureau_lists.detail", list_id=lst.id),
+    notify_org(lst.publisher, kind, path_for("bureau_lists.detail", list_id=lst.id),
                firm=firm.name, demand=demand.title, list=lst.title)
 
 

@@ -119,7 +119,10 @@ def edit(list_id: int):
 
 @bp.route("/<int:list_id>")
 def detail(list_id: int):
-    lst = list_or_404(list_id)
+    return _render_detail(list_or_404(list_id))
+
+
+def _render_detail(lst: DemandList, problem=None, status=200):
     manager = can_manage(lst)
     demands = [d for d in lst.demands if d.status != "cancelled" or manager]
     return render_template(
@@ -127,8 +130,8 @@ def detail(list_id: int):
         cover=coverage.coverage_for(demands, current_user, lst.city_id) if manager else {},
         unassigned=services.is_unassigned, my_org_id=current_user.org_id if current_user.is_authenticated else None,
         is_firm=bool(current_user.is_authenticated and current_user.org and current_user.org.kind == "manufacturer"),
-        threshold=coverage.threshold(),
-    )
+        threshold=coverage.threshold(), problem=problem, status=status,
+    ), status
 
 
 @bp.route("/<int:list_id>/publish", methods=["POST"])
@@ -139,10 +142,9 @@ def publish(list_id: int):
         count = services.publish_list(lst, current_user)
     except ListError as error:
         db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
-        flash(_("The list was published; %(n)d demands are open and their firms were asked to confirm.", n=count), "success")
+        return _render_detail(lst, str(error.message), error.status)
+    db.session.commit()
+    flash(_("The list was published; %(n)d demands are open and their firms were asked to confirm.", n=count), "success")
     return redirect(url_for("bureau_lists.detail", list_id=list_id))
 
 

@@ -61,9 +61,8 @@ def _term_ids(ids) -> dict[int, TaxonomyTerm]:
     return {t.id: t for t in db.session.scalars(sa.select(TaxonomyTerm).where(TaxonomyTerm.id.in_(ids)))}
 
 
-def demand_rows(filters: Filters, viewer=None) -> list[DemandRow]:
-    query = sa.select(Demand.id, Demand.status, Demand.published_at, Demand.city_id, Demand.chain_id,
-                      Demand.industry_id).where(Demand.published_at.is_not(None))
+def apply_filters(query: sa.Select, filters: Filters) -> sa.Select:
+    """Restrict a select over Demand to the city, chain, industry, scenario and months chosen."""
     for column, value in ((Demand.city_id, filters.city_id), (Demand.chain_id, filters.chain_id),
                           (Demand.industry_id, filters.industry_id)):
         if value:
@@ -75,6 +74,12 @@ def demand_rows(filters: Filters, viewer=None) -> list[DemandRow]:
         query = query.where(Demand.published_at >= filters.start)
     if filters.end:
         query = query.where(Demand.published_at < filters.end)
+    return query
+
+
+def demand_rows(filters: Filters, viewer=None) -> list[DemandRow]:
+    query = apply_filters(sa.select(Demand.id, Demand.status, Demand.published_at, Demand.city_id, Demand.chain_id,
+                                    Demand.industry_id).where(Demand.published_at.is_not(None)), filters)
     rows = [DemandRow(r.id, r.status, r.published_at.strftime("%Y-%m"), r.city_id, r.chain_id, r.industry_id)
             for r in db.session.execute(query.order_by(Demand.published_at))]
     _mark_stages(rows, viewer)

@@ -25,6 +25,10 @@ def _datasets(series: list[dict[str, int]]) -> list[dict]:
              "backgroundColor": COLOURS[n], "borderColor": COLOURS[n]} for n, stage in enumerate(queries.STAGES)]
 
 
+WHOLE_NUMBERS = {"scales": {"x": {"ticks": {"precision": 0}, "beginAtZero": True},
+                             "y": {"ticks": {"precision": 0}, "beginAtZero": True}}}
+
+
 def charts(funnel, months, groups, coverage) -> dict[str, dict]:
     """Chart.js configurations; the same numbers are in the tables under each chart."""
     from marketplace.templating import term_label
@@ -32,13 +36,15 @@ def charts(funnel, months, groups, coverage) -> dict[str, dict]:
     return {
         "funnel": {"type": "bar", "data": {"labels": stage_labels(), "datasets": [
             {"label": str(_l("Demands")), "data": [funnel[s] for s in queries.STAGES], "backgroundColor": list(COLOURS)}]},
-            "options": {"indexAxis": "y", "plugins": {"legend": {"display": False}}}},
-        "months": {"type": "line", "data": {"labels": [m for m, _ in months], "datasets": _datasets([f for _, f in months])}},
+            "options": {"indexAxis": "y", "plugins": {"legend": {"display": False}}, **WHOLE_NUMBERS}},
+        "months": {"type": "line", "data": {"labels": [m for m, _ in months], "datasets": _datasets([f for _, f in months])},
+                   "options": WHOLE_NUMBERS},
         "groups": {"type": "bar", "data": {"labels": [term_label(t) or str(_l("Not stated")) for t, _ in groups[:15]],
-                                            "datasets": _datasets([f for _, f in groups[:15]])}},
+                                            "datasets": _datasets([f for _, f in groups[:15]])}, "options": WHOLE_NUMBERS},
         "coverage": {"type": "bar", "data": {"labels": [term_label(r["term"]) for r in coverage[:20]], "datasets": [
             {"label": str(_l("Demands")), "data": [r["demands"] for r in coverage[:20]], "backgroundColor": COLOURS[0]},
-            {"label": str(_l("Admitted providers")), "data": [r["providers"] for r in coverage[:20]], "backgroundColor": COLOURS[3]}]}},
+            {"label": str(_l("Admitted providers")), "data": [r["providers"] for r in coverage[:20]], "backgroundColor": COLOURS[3]}]},
+            "options": WHOLE_NUMBERS},
     }
 
 

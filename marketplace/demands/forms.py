@@ -13,6 +13,14 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 MAX_AMOUNT = Decimal("1000000")  # 万元: 100 亿元 is beyond any single retrofit
 
 
+def attach_error(form, error) -> None:
+    """Show a service's error (with .message and optional .field) beside its field, or above the form."""
+    if error.field and hasattr(form, error.field):
+        getattr(form, error.field).errors.append(error.message)
+    else:
+        form.form_errors.append(error.message)
+
+
 def amount_field(label):
     return DecimalField(
         label, places=2, validators=[Optional(), NumberRange(min=0, max=MAX_AMOUNT, message=_l("Enter an amount between 0 and 1,000,000 (万元)."))],

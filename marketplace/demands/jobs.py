@@ -3,7 +3,8 @@
 A preview is stored as JSON in the instance folder under a random token, readable only by
 the user who uploaded it. Small imports run inside the request; larger ones run in a
 background thread that reports its progress to a small JSON file, which the progress page
-reads. Either way the rows are created in one transaction: all valid rows, or nothing.
+reads. Either way the rows are created in one transaction: all valid rows, or nothing; the
+matcher stores their vectors when that transaction commits, so they are matchable at once.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from flask import current_app
 from marketplace.demands.importer import Preview, RowError
 
 TOKEN_BYTES = 16
+KEEP_SECONDS = 24 * 3600  # previews and progress files older than this are removed
 
 
 def _folder() -> Path:
@@ -42,7 +44,17 @@ def _plain(value):
     return value
 
 
+def _prune() -> None:
+    import time
+
+    cutoff = time.time() - KEEP_SECONDS
+    for path in _folder().glob("*.json"):
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
 def save_preview(preview: Preview, user_id: int, list_id: int) -> str:
+    _prune()
     token = secrets.token_urlsafe(TOKEN_BYTES)
     payload = {
         "user_id": user_id, "list_id": list_id, "filename": preview.filename, "total": preview.total,
@@ -91,20 +103,15 @@ def _write_progress(token: str, **state) -> None:
     tmp.replace(path)
 
 
-def import_rows(token: str, user, demand_list, rows: list[dict], publish: bool, chunk: int = 100) -> int:
-    """Create one demand per row (flush only); progress is written after every chunk."""
-    from marketplace.audit.services import record
-    from marketplace.demands.services import create_demand
+def import_rows(token: str, user, demand_list, rows: list[dict], publish: bool) -> int:
+    """Create the demands (flush only), writing the progress after every chunk."""
+    from marketplace.demands.services import import_demands
 
-    total = len(rows)
-    for index, row in enumerate(rows, start=1):
-        data = {k: v for k, v in row.items() if k != "line"}
-        data["list_id"] = demand_list.id
-        create_demand(user, data, publish=publish)
-        if index % chunk == 0:
-            _write_progress(token, status="running", done=index, total=total, list_id=demand_list.id, owner=user.id)
-    record("demand_list.import", demand_list, rows=total, published=publish)
-    return total
+    def progress(done: int) -> None:
+        stage = "saving" if done == len(rows) else "rows"
+        _write_progress(token, status="running", stage=stage, done=done, total=len(rows), list_id=demand_list.id, owner=user.id)
+
+    return import_demands(user, demand_list, rows, publish, on_progress=progress)
 
 
 def run_in_background(token: str, user_id: int, list_id: int, rows: list[dict], publish: bool) -> None:
@@ -122,7 +129,6 @@ def run_in_background(token: str, user_id: int, list_id: int, rows: list[dict], 
                 demand_list = db.session.get(DemandList, list_id)
                 created = import_rows(token, user, demand_list, rows, publish)
                 db.session.commit()
-                after_import(list_id)
                 _write_progress(token, status="done", done=created, total=len(rows), list_id=list_id, owner=user_id)
             except Exception:  # the whole import is rolled back: nothing half-imported
                 db.session.rollback()
@@ -137,19 +143,3 @@ def run_in_background(token: str, user_id: int, list_id: int, rows: list[dict], 
 def mark_done(token: str, created: int, list_id: int, owner: int) -> None:
     _write_progress(token, status="done", done=created, total=created, list_id=list_id, owner=owner)
 
-
-def after_import(list_id: int) -> None:
-    """Make the imported demands matchable (the matcher indexes them if it offers a hook)."""
-    try:
-        from marketplace.matches import services as matches
-    except ImportError:
-        return
-    hook = getattr(matches, "index_demands", None)
-    if hook is None:
-        return
-    import sqlalchemy as sa
-
-    from marketplace.demands.models import Demand
-    from marketplace.extensions import db
-
-    hook(list(db.session.scalars(sa.select(Demand).where(Demand.list_id == list_id))))

@@ -7,13 +7,14 @@ import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from marketplace.demands import access, exports, importer, jobs, once, services
 from marketplace.demands.forms import AddToListForm, DemandListForm, ImportConfirmForm, ImportForm
 from marketplace.demands.models import Demand, DemandList
 from marketplace.demands.queries import bid_counts
 from marketplace.demands.views import bp, require_manufacturer
-from marketplace.errors import fail
+from marketplace.errors import fail, render_error
 from marketplace.extensions import db
 from marketplace.pagination import paginate
 from marketplace.taxonomy.services import NONE, term_choices
@@ -179,17 +180,29 @@ def mine_export():
     return _export(demands, f"{current_user.org.name}-{date.today().isoformat()}")
 
 
+def _too_large_message() -> str:
+    return _("The file is larger than 5 MB. Split the list into several files of at most 5 MB and 5,000 rows.")
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error):
+    """Uploads beyond the app-wide limit are refused before the view runs; say why in the same words."""
+    if request.endpoint == "demands.list_import":
+        return render_error(413, _too_large_message())
+    return render_error(413)
+
+
 @bp.route("/lists/<int:list_id>/import", methods=["GET", "POST"])
 @login_required
 def list_import(list_id: int):
     demand_list = get_own_list(list_id)
     if request.method == "POST" and (request.content_length or 0) > importer.MAX_BYTES + 64 * 1024:
-        fail(413, _("The file is larger than 5 MB. Split the list into several files of at most 5 MB and 5,000 rows."))
+        fail(413, _too_large_message())
     form = ImportForm()
     if form.validate_on_submit():
         data = form.file.data.read(importer.MAX_BYTES + 1)
         if len(data) > importer.MAX_BYTES:
-            fail(413, _("The file is larger than 5 MB. Split the list into several files of at most 5 MB and 5,000 rows."))
+            fail(413, _too_large_message())
         try:
             preview = importer.parse(data, form.file.data.filename, current_user.org)
         except importer.ImportFileError as error:

@@ -25,7 +25,8 @@ class DemandError(Exception):
         self.field = field
 
 
-def _apply(demand: Demand, data: dict) -> None:
+def _apply(demand: Demand, data: dict, terms: dict | None = None) -> None:
+    """Copy form or import data onto the demand; `terms` (id -> term) saves look-ups in bulk imports."""
     for name in FIELDS:
         if name in data:
             value = data[name]
@@ -34,10 +35,10 @@ def _apply(demand: Demand, data: dict) -> None:
             setattr(demand, name, value)
     if demand.visibility != "pool":
         demand.pool_id = None
-    if "scenario_ids" in data:
-        demand.scenarios = by_ids(data["scenario_ids"] or [])
-    if "voucher_ids" in data:
-        demand.vouchers = by_ids(data["voucher_ids"] or [])
+    for name, attribute in (("scenario_ids", "scenarios"), ("voucher_ids", "vouchers")):
+        if name in data:
+            ids = data[name] or []
+            setattr(demand, attribute, [terms[i] for i in ids if i in terms] if terms is not None else by_ids(ids))
 
 
 def _check_list(org_id: int, list_id) -> None:
@@ -73,13 +74,17 @@ def update_demand(demand: Demand, data: dict) -> Demand:
     return demand
 
 
-def publish_demand(demand: Demand, actor=None) -> Demand:
-    if demand.status != "draft":
-        raise DemandError(_l("Only a draft can be published."))
+def _open(demand: Demand) -> None:
     if not (demand.title and demand.description and demand.industry_id and demand.city_id):
         raise DemandError(_l("Fill in the title, description, industry and city before publishing."))
     demand.status = "open"
     demand.published_at = utc_now()
+
+
+def publish_demand(demand: Demand, actor=None) -> Demand:
+    if demand.status != "draft":
+        raise DemandError(_l("Only a draft can be published."))
+    _open(demand)
     db.session.flush()
     record("demand.publish", demand, actor=actor)
     return demand
@@ -103,6 +108,35 @@ def cancel_demand(demand: Demand, reason: str) -> Demand:
     db.session.flush()
     record("demand.cancel", demand, reason=reason, bids_declined=len(live))
     return demand
+
+
+def import_demands(user, demand_list: DemandList, rows: list[dict], publish: bool, on_progress=None,
+                   chunk: int = 200) -> int:
+    """One demand per checked import row, flushed a chunk at a time; returns how many were made."""
+    from marketplace.taxonomy.models import TaxonomyTerm
+
+    if user.org_id != demand_list.publisher_org_id:
+        raise DemandError(_l("Only your own demands can be added to this list."))
+    terms = {t.id: t for t in db.session.scalars(sa.select(TaxonomyTerm).where(TaxonomyTerm.kind.in_(("scenario", "voucher"))))}
+    batch: list[tuple[Demand, int | None]] = []
+    for index, row in enumerate(rows, start=1):
+        demand = Demand(org_id=user.org_id, created_by_id=user.id, list_id=demand_list.id, status="draft", title="")
+        _apply(demand, {k: v for k, v in row.items() if k not in ("line", "list_id")}, terms)
+        if publish:
+            _open(demand)
+        db.session.add(demand)
+        batch.append((demand, row.get("line")))
+        if len(batch) == chunk or index == len(rows):
+            db.session.flush()
+            for item, line in batch:
+                record("demand.create", item, actor=user, title=item.title, source="import", line=line)
+                if publish:
+                    record("demand.publish", item, actor=user)
+            batch = []
+            if on_progress is not None:
+                on_progress(index)
+    record("demand_list.import", demand_list, actor=user, rows=len(rows), published=publish)
+    return len(rows)
 
 
 def _demand_link(demand: Demand) -> str:

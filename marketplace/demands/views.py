@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.demands import access, once, services
-from marketplace.demands.forms import DemandForm, ReasonForm
+from marketplace.demands.forms import DemandForm, ReasonForm, attach_error
 from marketplace.demands.models import Demand, DemandList
 from marketplace.demands.queries import MINE_STATUSES, SORTS, bid_counts, filtered_demands, own_demands, status_counts
 from marketplace.extensions import db
@@ -92,13 +92,6 @@ def _form_data(form: DemandForm) -> dict:
     return {name: getattr(form, name).data for name in services.FIELDS + ("scenario_ids", "voucher_ids")}
 
 
-def _service_error(form: DemandForm, error: services.DemandError) -> None:
-    if error.field and hasattr(form, error.field):
-        getattr(form, error.field).errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
@@ -117,7 +110,7 @@ def new():
         try:
             demand = services.create_demand(current_user, _form_data(form), publish=bool(form.publish.data))
         except services.DemandError as error:
-            _service_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             url = url_for("demands.detail", demand_id=demand.id)
@@ -154,7 +147,7 @@ def edit(demand_id: int):
                 if form.publish.data and demand.status == "draft":
                     services.publish_demand(demand)
             except services.DemandError as error:
-                _service_error(form, error)
+                attach_error(form, error)
             else:
                 db.session.commit()
                 flash(_("Demand saved."), "success")
@@ -185,7 +178,7 @@ def cancel(demand_id: int):
         try:
             services.cancel_demand(demand, form.reason.data)
         except services.DemandError as error:
-            _service_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Demand cancelled."), "success")

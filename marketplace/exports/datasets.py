@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from marketplace.bureau_lists.coverage import bid_counts
 from marketplace.dashboard import queries as dash
 from marketplace.demands.access import visible_filter
-from marketplace.demands.models import Demand, demand_scenario
+from marketplace.demands.models import Demand
 from marketplace.extensions import db
 from marketplace.navigation import status_label
 from marketplace.pools.models import Pool, PoolApplication
@@ -64,18 +64,7 @@ def application_rows(user, args, filters) -> Iterable[list]:
 
 
 def demand_rows(user, args, filters) -> Iterable[list]:
-    query = sa.select(Demand).where(visible_filter(user))
-    for column, value in ((Demand.city_id, filters.city_id), (Demand.chain_id, filters.chain_id),
-                          (Demand.industry_id, filters.industry_id)):
-        if value:
-            query = query.where(column == value)
-    if filters.scenario_id:
-        query = query.where(Demand.id.in_(sa.select(demand_scenario.c.demand_id).where(
-            demand_scenario.c.term_id == filters.scenario_id)))
-    if filters.start:
-        query = query.where(Demand.published_at >= filters.start)
-    if filters.end:
-        query = query.where(Demand.published_at < filters.end)
+    query = dash.apply_filters(sa.select(Demand).where(visible_filter(user)), filters)
     demands = db.session.scalars(query.order_by(Demand.id).limit(MAX_ROWS)).all()
     bids = bid_counts(d.id for d in demands)
     for d in demands:

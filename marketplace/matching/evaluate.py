@@ -166,3 +166,67 @@ def run(folder: str | Path, qrels_name: str = "dev", encoder=None, weights: Fusi
     matcher = build_matcher(data, weights, taxonomy, encoder.han_ability)
     systems = ("hybrid", "dense", "lexical") + (("rrf",) if include_rrf else ())
     return score(data, matcher, systems)
+
+
+TUNING_GRID: dict[str, list[float]] = {
+    "dense": [0.1, 0.2, 0.35, 0.5, 0.7],
+    "lexical": [0.1, 0.2, 0.35, 0.5, 0.7],
+    "scenario": [0.0, 0.1, 0.25, 0.4],
+    "expansion": [0.0, 0.3, 0.6, 1.0],
+    "industry": [0.0, 0.03, 0.1],
+    "city": [0.0, 0.02, 0.05],
+}
+
+
+def tune(data: EvalData, matcher: Matcher, start: FusionWeights | None = None, grid: dict | None = None, rounds: int = 2) -> tuple[FusionWeights, float]:
+    """Coordinate ascent of hybrid nDCG@10 over the grid. Use a dev split only."""
+    from dataclasses import replace
+
+    best = start or FusionWeights()
+    matcher.weights = best
+    best_score = score(data, matcher, ("hybrid",))["hybrid"]["ndcg@10"]
+    for _ in range(rounds):
+        for name, values in (grid or TUNING_GRID).items():
+            for value in values:
+                matcher.weights = replace(best, **{name: value})
+                s = score(data, matcher, ("hybrid",))["hybrid"]["ndcg@10"]
+                if s > best_score + 1e-4:
+                    best, best_score = matcher.weights, s
+    matcher.weights = best
+    return best, best_score
+
+
+def main(argv: list[str] | None = None) -> None:
+    """python -m marketplace.matching.evaluate FOLDER [--qrels NAME] [--json] [--rrf] [--tune]"""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description="Evaluate the matcher on a BEIR folder.")
+    parser.add_argument("folder")
+    parser.add_argument("--qrels", default="dev")
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout, nothing else")
+    parser.add_argument("--rrf", action="store_true", help="also report naive reciprocal-rank fusion")
+    parser.add_argument("--tune", action="store_true", help="tune weights on this split (use dev only)")
+    parser.add_argument("--model", default="", help="EMBEDDING_MODEL folder ('' = bundled)")
+    parser.add_argument("--taxonomy", default=str(Path(__file__).resolve().parents[2] / "seeds" / "taxonomies" / "scenarios.json"))
+    args = parser.parse_args(argv)
+    from .embeddings import get_encoder
+
+    encoder = get_encoder(args.model)
+    taxonomy = json.loads(Path(args.taxonomy).read_text(encoding="utf-8")) if Path(args.taxonomy).exists() else None
+    if args.tune:
+        data = prepare(args.folder, args.qrels, encoder)
+        weights, best = tune(data, build_matcher(data, None, taxonomy, encoder.han_ability))
+        print(json.dumps({"weights": weights.__dict__, "ndcg@10": best}))
+        return
+    results = run(args.folder, args.qrels, encoder, taxonomy=taxonomy, include_rrf=args.rrf)
+    if args.json:
+        sys.stdout.write(json.dumps(results) + "\n")
+        return
+    print(f"{'':10}{'nDCG@10':>10}{'MRR@10':>10}{'R@10':>10}{'R@100':>10}")
+    for name, row in results.items():
+        print(f"{name:10}{row['ndcg@10']:>10.4f}{row['mrr@10']:>10.4f}{row['recall@10']:>10.4f}{row['recall@100']:>10.4f}")
+
+
+if __name__ == "__main__":
+    main()

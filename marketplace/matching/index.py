@@ -110,6 +110,29 @@ class VectorIndex:
             return np.zeros((0, self.dim), np.float32)
         return self.index.reconstruct_batch(ids)
 
+    def measure_recall(self, queries: np.ndarray | None = None, k: int = 10, sample: int = 100) -> float:
+        """recall@k of search() against exact search over the stored vectors (1.0 when exact)."""
+        ids = self.ids()
+        if not len(ids):
+            return 1.0
+        if queries is None:
+            rng = np.random.default_rng(0)
+            picked = self.reconstruct(ids[rng.choice(len(ids), min(sample, len(ids)), replace=False)])
+            queries = picked + rng.normal(0, 0.3 / np.sqrt(self.dim), picked.shape).astype(np.float32)
+        queries = _as_vectors(queries, self.dim)
+        k = min(k, len(ids))
+        best_s = np.full((len(queries), 0), -np.inf, np.float32)
+        best_i = np.zeros((len(queries), 0), np.int64)
+        for start in range(0, len(ids), 100_000):  # chunked: never a second full copy in memory
+            chunk = ids[start : start + 100_000]
+            s, rows = exact_search(self.reconstruct(chunk), queries, k)
+            best_s = np.concatenate([best_s, s], axis=1)
+            best_i = np.concatenate([best_i, chunk[rows]], axis=1)
+            order = np.argsort(-best_s, axis=1)[:, :k]
+            best_s, best_i = np.take_along_axis(best_s, order, 1), np.take_along_axis(best_i, order, 1)
+        _, found = self.search(queries, k)
+        return float(np.mean([len(set(f) & set(e)) / k for f, e in zip(found, best_i)]))
+
     def effective_nprobe(self) -> int:
         if self.nprobe:
             return self.nprobe
@@ -154,12 +177,13 @@ class VectorIndex:
 
 def _train_ivf(vectors: np.ndarray, dim: int) -> faiss.IndexIVFFlat:
     n = len(vectors)
-    nlist = int(min(4096, max(16, 4 * math.sqrt(n))))
+    # ~2*sqrt(n) lists: 2,000 at 1M keeps both the k-means and the list scans cheap.
+    nlist = int(min(4096, max(16, 2 * math.sqrt(n))))
     quantizer = faiss.IndexFlatIP(dim)
     ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
     # k-means on a sample is enough for the centroids and keeps the build fast.
     rng = np.random.default_rng(0)
-    sample = vectors[rng.choice(n, size=min(n, nlist * 40), replace=False)] if n > nlist * 40 else vectors
+    sample = vectors[rng.choice(n, size=nlist * 30, replace=False)] if n > nlist * 30 else vectors
     ivf.train(np.ascontiguousarray(sample))
     ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
     return ivf

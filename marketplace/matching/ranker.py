@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import pickle
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -65,10 +66,16 @@ class Match:
 
 @dataclass
 class FusionWeights:
-    """Weights of the convex combination; each signal is normalized to 0..1 first."""
+    """Weights of the convex combination; each signal is normalized to 0..1 first.
+
+    Defaults were chosen on seeds/eval qrels/dev.tsv (evaluate.tune, then rounded towards
+    evenly spread weights: the dev set's relevance is scenario-heavy, so the tuner's optimum
+    of even more scenario weight would overfit it). Weights of signals a query lacks (no city,
+    no budget...) are dropped and the rest renormalized; dense is scaled by dense_factor.
+    """
 
     dense: float = 0.35
-    lexical: float = 0.15
+    lexical: float = 0.2
     scenario: float = 0.25
     industry: float = 0.03
     chain: float = 0.02
@@ -130,6 +137,8 @@ class Matcher:
         for code, term, _weight, _latin in self.inferer.terms:
             vocab[code].append(term)
         self._expansion_text = {code: " ".join(terms) for code, terms in vocab.items()}
+        # Writes mutate numpy/FAISS structures in place: one lock keeps readers consistent.
+        self._lock = threading.RLock()
 
     # -- writes ---------------------------------------------------------------------------------
     def scenarios_of(self, doc: MatchDocument) -> dict[str, float]:
@@ -138,7 +147,7 @@ class Matcher:
             return {code: 1.0 for code in doc.scenarios}
         return {g.code: g.confidence for g in self.inferer.predict(doc.full_text())}
 
-    def upsert(self, doc: MatchDocument, vector: np.ndarray | None) -> None:
+    def _upsert_unlocked(self, doc: MatchDocument, vector: np.ndarray | None) -> None:
         col = self.collections[doc.kind]
         if vector is not None:
             col.vectors.add([doc.id], np.asarray(vector, np.float32).reshape(1, -1))
@@ -150,7 +159,7 @@ class Matcher:
         col.docs[doc.id] = doc
         col.scenario_dist[doc.id] = self.scenarios_of(doc)
 
-    def remove(self, kind: str, doc_id: int) -> None:
+    def _remove_unlocked(self, kind: str, doc_id: int) -> None:
         col = self.collections[kind]
         col.vectors.remove([doc_id])
         col.lexical.remove(doc_id)
@@ -158,7 +167,7 @@ class Matcher:
         col.scenario_dist.pop(doc_id, None)
         col.no_vector.discard(doc_id)
 
-    def build(self, docs: Iterable[MatchDocument], vectors: np.ndarray) -> None:
+    def _build_unlocked(self, docs: Iterable[MatchDocument], vectors: np.ndarray) -> None:
         """Replace one or both sides in bulk from documents and their stored vectors (same order)."""
         docs = list(docs)
         vectors = np.asarray(vectors, np.float32).reshape(len(docs), self.dim)
@@ -180,7 +189,7 @@ class Matcher:
         queries move weight to lexical and taxonomy signals instead of adding noise."""
         return 1.0 - han_share(query_text) * (1.0 - self.han_ability)
 
-    def rank(
+    def _rank_unlocked(
         self,
         query: MatchDocument,
         query_vector: np.ndarray | None,
@@ -227,7 +236,7 @@ class Matcher:
             out.append(Match(int(ids[j]), round(float(scores[j]), 4), sig, reasons))
         return out
 
-    def explain(self, query: MatchDocument, candidate_id: int, query_vector: np.ndarray | None = None) -> Match | None:
+    def _explain_unlocked(self, query: MatchDocument, candidate_id: int, query_vector: np.ndarray | None = None) -> Match | None:
         """The full signal breakdown and reasons for one pair (the "why this match" page)."""
         target = "offering" if query.kind == "demand" else "demand"
         col = self.collections[target]
@@ -252,6 +261,34 @@ class Matcher:
         w = self.weights.expansion / 10.0
         expansions = [(self._expansion_text[c], w * conf) for c, conf in q_scen.items() if c in self._expansion_text and w > 0]
         return col.lexical.query(text, expansions)
+
+    # -- public, thread-safe API -------------------------------------------------------------
+    def upsert(self, doc: MatchDocument, vector: np.ndarray | None) -> None:
+        """Insert or replace a document; vector None = matched by text and taxonomy only."""
+        with self._lock:
+            self._upsert_unlocked(doc, vector)
+
+    def remove(self, kind: str, doc_id: int) -> None:
+        with self._lock:
+            self._remove_unlocked(kind, doc_id)
+
+    def build(self, docs: Iterable[MatchDocument], vectors: np.ndarray) -> None:
+        """Replace the sides present in docs in bulk, from their stored vectors (same order)."""
+        with self._lock:
+            self._build_unlocked(docs, vectors)
+
+    def rank(self, query: MatchDocument, query_vector: np.ndarray | None, k: int = 10,
+             allowed: Callable[[MatchDocument], bool] | set[int] | frozenset[int] | None = None,
+             with_reasons: bool = True) -> list[Match]:
+        """Top-k documents of the other side for query, best first, with reasons.
+        allowed: an id set or a predicate on MatchDocument (hard filters: visibility, status)."""
+        with self._lock:
+            return self._rank_unlocked(query, query_vector, k, allowed, with_reasons)
+
+    def explain(self, query: MatchDocument, candidate_id: int, query_vector: np.ndarray | None = None) -> Match | None:
+        """The full signal breakdown and reasons for one pair (the "why this match" page)."""
+        with self._lock:
+            return self._explain_unlocked(query, candidate_id, query_vector)
 
     # -- signals --------------------------------------------------------------------------------
     def _signals(self, query, q_scen, query_vector, col, ids, lex, lex_max=None) -> dict[str, np.ndarray]:

@@ -41,8 +41,8 @@ def case_new(offering_id: int):
     if form.validate_on_submit():
         token = form.submit_token.data
         if duplicate_of(CaseStudy, token, offering.org_id) is None:
-            services.add_case_study(offering, current_user, form_data(form, CASE_FORM_FIELDS), token)
             try:
+                services.add_case_study(offering, current_user, form_data(form, CASE_FORM_FIELDS), token)
                 db.session.commit()
             except IntegrityError:  # a double-clicked submit: the first one was saved
                 db.session.rollback()

@@ -88,6 +88,15 @@ def unpublish(offering: Offering, user) -> None:
     record("offering.unpublished", offering, actor=user)
 
 
+def delete_draft(offering: Offering, user) -> None:
+    """A draft that was never published is deleted outright; anything else is unpublished instead."""
+    if offering.status != "draft" or offering.published_at is not None:
+        raise OfferingError(_l("Only a draft that was never published can be deleted. Unpublish this offering instead."))
+    record("offering.deleted", offering, actor=user, title=offering.title)
+    db.session.delete(offering)
+    db.session.flush()
+
+
 def _apply_case(case: CaseStudy, data: dict) -> None:
     for name in CASE_FIELDS:
         if name in data:

@@ -19,6 +19,11 @@ from marketplace.search import keyword_filter
 bp = Blueprint("offerings", __name__, url_prefix="/offerings")
 
 FORM_FIELDS = services.TEXT_FIELDS + tuple(services.TERM_FIELDS)
+MINE_SORTS = {
+    "updated": (Offering.updated_at.desc(), Offering.id.desc()),
+    "title": (Offering.title.asc(), Offering.id.asc()),
+    "created": (Offering.created_at.desc(), Offering.id.desc()),
+}
 
 
 def can_view(user, offering: Offering) -> bool:
@@ -82,7 +87,7 @@ def mine():
     keyword = keyword_filter(request.args.get("q"), Offering.title, Offering.summary, Offering.description)
     if keyword is not None:
         query = query.where(keyword)
-    page = paginate(query.order_by(Offering.updated_at.desc(), Offering.id.desc()))
+    page = paginate(query.order_by(*MINE_SORTS.get(request.args.get("sort"), MINE_SORTS["updated"])))
     counts = dict(db.session.execute(
         sa.select(Offering.status, sa.func.count(Offering.id)).where(Offering.org_id == org.id).group_by(Offering.status)
     ).all())
@@ -99,8 +104,8 @@ def new():
         token = form.submit_token.data
         offering = duplicate_of(Offering, token, org.id)
         if offering is None:
-            offering = services.create_offering(org, current_user, form_data(form, FORM_FIELDS), token)
             try:
+                offering = services.create_offering(org, current_user, form_data(form, FORM_FIELDS), token)
                 db.session.commit()
             except IntegrityError:  # the same form submitted twice at once: keep the first
                 db.session.rollback()
@@ -153,6 +158,20 @@ def publish(offering_id: int):
 @login_required
 def unpublish(offering_id: int):
     return _change_status(offering_id, services.unpublish, _("Unpublished: the offering is hidden from firms."))
+
+
+@bp.route("/<int:offering_id>/delete", methods=["POST"])
+@login_required
+def delete(offering_id: int):
+    offering = get_own_offering(offering_id)
+    try:
+        services.delete_draft(offering, current_user)
+    except services.OfferingError as error:
+        flash(str(error.message), "danger")
+        return redirect(url_for(".detail", offering_id=offering.id))
+    db.session.commit()
+    flash(_("Draft deleted."), "success")
+    return redirect(url_for(".mine"))
 
 
 def _change_status(offering_id: int, action, done_message: str):

@@ -18,7 +18,7 @@ BUDGET_BANDS = {
     "50-100": (Decimal("50"), Decimal("100")),
     "gt100": (Decimal("100"), None),
 }
-BUDGET_LABELS = [("lt10", _l("Under 10万")), ("10-50", _l("10–50万")), ("50-100", _l("50–100万")), ("gt100", _l("Over 100万"))]
+BUDGET_LABELS = [("lt10", _l("Under ¥100k")), ("10-50", _l("¥100k–500k")), ("50-100", _l("¥500k–1M")), ("gt100", _l("Over ¥1M"))]
 DEADLINES = {"7": 7, "30": 30, "90": 90}
 DEADLINE_LABELS = [("7", _l("Within 7 days")), ("30", _l("Within 30 days")), ("90", _l("Within 90 days"))]
 SORTS = ("match", "newest", "deadline", "budget")

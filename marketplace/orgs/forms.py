@@ -5,7 +5,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField, SubmitField, TextAreaField
+from wtforms import EmailField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Email, Length, Optional, ValidationError
 
 from marketplace.offerings.formkit import TermsField
@@ -36,4 +36,5 @@ class ProfileForm(FlaskForm):
     contact_phone = StringField(_l("Contact phone"), validators=[Length(max=40), phone_number])
     contact_email = EmailField(_l("Contact email"), validators=[Optional(), Email(_l("Please enter a valid email address.")), Length(max=254)])
     website = StringField(_l("Website"), validators=[Length(max=300), web_address])
+    fingerprint = HiddenField()
     submit = SubmitField(_l("Save profile"))

@@ -87,3 +87,27 @@ def published_offerings(org_id: int) -> list[Offering]:
     return list(db.session.scalars(
         sa.select(Offering).where(Offering.org_id == org_id, Offering.status == "published").order_by(Offering.id)
     ))
+
+
+@dataclass
+class ProviderCard:
+    offering_count: int
+    scenarios: list
+    pools: list[Pool]
+
+
+def provider_cards(org_ids: list[int]) -> dict[int, ProviderCard]:
+    """What the provider list shows per provider: published offerings, their scenarios, admitted pools."""
+    cards = {org_id: ProviderCard(0, [], []) for org_id in org_ids}
+    if not org_ids:
+        return cards
+    for offering in db.session.scalars(sa.select(Offering).where(Offering.org_id.in_(org_ids), Offering.status == "published")):
+        card = cards[offering.org_id]
+        card.offering_count += 1
+        card.scenarios += [t for t in offering.scenarios if t not in card.scenarios]
+    rows = db.session.execute(
+        sa.select(PoolApplication.provider_org_id, Pool).join(Pool, PoolApplication.pool_id == Pool.id)
+        .where(PoolApplication.provider_org_id.in_(org_ids), PoolApplication.status == "admitted").order_by(Pool.name))
+    for org_id, pool in rows:
+        cards[org_id].pools.append(pool)
+    return cards

@@ -21,7 +21,8 @@ def providers():
     page = paginate(queries.filtered_providers(request.args))
     filters = {kind: code_choices(kind) for kind in ("city", "industry", "chain", "scenario")}
     records = {org.id: queries.track_record(org.id) for org in page.items}
-    return render_template("orgs/providers.html", page=page, filters=filters, records=records, sorts=list(queries.SORTS))
+    return render_template("orgs/providers.html", page=page, filters=filters, records=records, sorts=list(queries.SORTS),
+                           cards=queries.provider_cards([org.id for org in page.items]))
 
 
 @bp.route("/providers/<int:org_id>")
@@ -51,8 +52,13 @@ def profile():
         form = ProfileForm()
     else:
         form = ProfileForm(obj=org, data={"service_city_ids": [t.id for t in org.service_cities]})
+        form.fingerprint.data = services.fingerprint(org)
     fill_term_choices(form)
     if form.validate_on_submit():
+        if form.fingerprint.data != services.fingerprint(org):
+            # A colleague saved the profile meanwhile: keep what this user typed, let them save again.
+            form.fingerprint.data = services.fingerprint(org)
+            return render_template("orgs/profile.html", form=form, org=org, stale=True), 409
         changed = services.update_profile(org, current_user, {f.name: f.data for f in form})
         db.session.commit()
         flash(_("Profile saved.") if changed else _("Nothing was changed."), "success" if changed else "info")

@@ -15,9 +15,12 @@ class RubricRowForm(Form):
     name = StringField(_l("Item"), validators=[Optional(), Length(max=200)])
     max_points = IntegerField(_l("Max points"), validators=[Optional(), NumberRange(min=1, max=1000, message=_l("Between 1 and 1000."))])
 
-    def validate_max_points(self, field) -> None:
-        if self.name.data and self.name.data.strip() and field.data is None:
-            raise ValidationError(_l("Give the item's maximum points."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.name.data and self.name.data.strip() and self.max_points.data is None and not self.max_points.errors:
+            self.max_points.errors = list(self.max_points.errors) + [str(_l("Give the item’s maximum points."))]
+            valid = False
+        return valid
 
 
 class PoolForm(FlaskForm):
@@ -89,10 +92,10 @@ class BatchAdmitForm(FlaskForm):
 
 
 class MemberActionForm(FlaskForm):
-    action = SelectField(_l("Action"), choices=[("suspend", _l("Suspend")), ("remove", _l("Remove")), ("reinstate", _l("Reinstate"))])
+    action = SelectField(_l("Action"), choices=[("suspend", _l("Suspend")), ("remove", _l("Remove from the pool")), ("reinstate", _l("Reinstate"))])
     reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)], render_kw={"rows": 2})
     version = HiddenField()
-    submit = SubmitField(_l("Apply"))
+    submit = SubmitField(_l("Carry out"))
 
     def validate_reason(self, field) -> None:
         if self.action.data in ("suspend", "remove") and not (field.data or "").strip():

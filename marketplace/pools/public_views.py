@@ -37,7 +37,9 @@ def public_index():
 
 @bp.route("/open")
 def browse():
-    """Open calls (the providers' menu entry)."""
+    """Open calls (the providers' menu entry): the provider's own call list when it exists."""
+    if "applications.calls" in current_app.view_functions:
+        return redirect(url_for("applications.calls"))
     return redirect(url_for("pools.public_index", status="open"))
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from marketplace.audit.services import record
 from marketplace.db import utc_now
 from marketplace.extensions import db
+from marketplace.pools.links import path_for
 from marketplace.notifications.services import notify_org
 from marketplace.pools.errors import PoolError
 from marketplace.pools.models import ApplicationScore, PoolApplication
@@ -26,12 +27,12 @@ DECIDABLE_POOL_STATUSES = ("open", "closed")
 def provider_link(application: PoolApplication) -> str:
     """Where the provider follows its application (the provider's pages when they exist)."""
     if "applications.detail" in current_app.view_functions:
-        return url_for("applications.detail", application_id=application.id)
-    return url_for("pools.public_detail", pool_id=application.pool_id)
+        return path_for("applications.detail", application_id=application.id)
+    return path_for("pools.public_detail", pool_id=application.pool_id)
 
 
 def review_link(application: PoolApplication) -> str:
-    return url_for("pools.review", application_id=application.id)
+    return path_for("pools.review", application_id=application.id)
 
 
 def _already_decided(application: PoolApplication) -> PoolError:

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from marketplace.audit.labels import action_label
 from marketplace.extensions import db
 from marketplace.pagination import paginate
 from marketplace.pools import access, queries, services
@@ -80,7 +81,7 @@ def _render_review(application, score_form=None, decision_form=None, appeal_form
         if status == 409 or not form.version.data:
             form.version.data = application.version
     return render_template(
-        "pools/review.html", application=application, pool=application.pool, score_form=score_form,
+        "pools/review.html", action_label=action_label, application=application, pool=application.pool, score_form=score_form,
         decision_form=decision_form, appeal_form=appeal_form, problem=problem, attachment_url=attachment_url,
         history=queries.application_history(application), left=services.places_left(application.pool),
         in_window=reviewing.submitted_in_window(application), due=reviewing.due_for_recheck(application), status=status,

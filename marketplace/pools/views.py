@@ -107,11 +107,14 @@ def edit(pool_id: int):
 @bp.route("/<int:pool_id>/manage")
 @login_required
 def overview(pool_id: int):
-    pool = access.managed_pool_or_404(pool_id)
+    return _render_overview(access.managed_pool_or_404(pool_id))
+
+
+def _render_overview(pool, problem=None, status=200):
     return render_template("pools/overview.html", pool=pool, counts=queries.status_counts(pool),
                            members=services.member_count(pool), left=services.places_left(pool),
                            window_open=services.window_open(pool), notice=services.notice_state(pool),
-                           has_scores=services.has_scores(pool))
+                           has_scores=services.has_scores(pool), problem=problem, status=status), status
 
 
 CALL_ACTIONS = {
@@ -132,10 +135,9 @@ def call(pool_id: int, action: str):
         change(pool, current_user, request.form.get("version"))
     except PoolError as error:
         db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
-        flash(str(message), "success")
+        return _render_overview(pool, str(error.message), error.status)
+    db.session.commit()
+    flash(str(message), "success")
     return redirect(url_for("pools.overview", pool_id=pool_id))
 
 
