@@ -46,3 +46,15 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - 
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+def link_table(name: str, left: str, right: str, left_col: str | None = None, right_col: str = "term_id") -> sa.Table:
+    """A many-to-many association table (both sides cascade on delete), e.g. demand ↔ taxonomy term."""
+    left_col = left_col or f"{left}_id"
+    right_table = "taxonomy_term" if right_col == "term_id" else right
+    return sa.Table(
+        name,
+        Base.metadata,
+        sa.Column(left_col, sa.ForeignKey(f"{left}.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(right_col, sa.ForeignKey(f"{right_table}.id", ondelete="CASCADE"), primary_key=True),
+    )

@@ -16,6 +16,7 @@ ROLE_MENUS = {
         ("demands.mine", _l("My demands")),
         ("demands.lists", _l("Demand lists")),
         ("bids.received", _l("Bids received")),
+        ("bureau_lists.mine", _l("Chain demand lists")),  # demands a bureau listed for the firm: confirm or claim
     ],
     "provider": [
         ("opportunities.index", _l("Opportunities")),
@@ -33,6 +34,7 @@ ROLE_MENUS = {
     "admin": [
         ("admin.users", _l("Users")),
         ("admin.orgs", _l("Organisations")),
+        ("dashboard.index", _l("Dashboard")),
         ("audit.log", _l("Audit log")),
     ],
 }

@@ -211,3 +211,29 @@ def test_coverage_counts_admitted_members_above_threshold_and_bids(app, weifang,
         cover = coverage.coverage_for([demand], None, lst.city_id)[demand.id]
     assert (cover.matches, cover.admitted, cover.bids) == (2, 1, 1)
     assert not cover.uncovered
+
+
+def test_firm_menu_leads_to_its_listed_demands(client, weifang):
+    login(client, weifang.users["firm"])
+    assert 'href="/chain-lists/for-my-firm"' in client.get("/").get_data(as_text=True)
+
+
+def test_bureau_withdraws_a_demand_listed_by_mistake(client, weifang, db):
+    from marketplace.notifications.models import Notification
+
+    lst, demand = _published(db, weifang, weifang.firm)
+    bid = make_bid(demand, make_org("provider", "投标服务商"))
+    db.session.commit()
+    login(client, weifang.users["officer"])
+    url = f"/chain-lists/{lst.id}/demands/{demand.id}/withdraw"
+    missing = client.post(url, data={"reason": "", "version": demand.version})
+    assert missing.status_code == 400 and "invalid-feedback" in missing.get_data(as_text=True)
+    stale = client.post(url, data={"reason": "重复登记", "version": demand.version - 1})
+    assert stale.status_code == 409 and "重复登记" in stale.get_data(as_text=True)
+    assert client.post(url, data={"reason": "重复登记", "version": demand.version}).status_code == 302
+    db.session.refresh(demand)
+    db.session.refresh(bid)
+    assert (demand.status, demand.cancel_reason) == ("cancelled", "重复登记")
+    assert bid.status == "declined"
+    assert db.session.scalar(sa.select(Notification).where(Notification.kind == "demand.cancelled",
+                                                           Notification.user_id == weifang.users["firm"].id))

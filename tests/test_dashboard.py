@@ -20,7 +20,7 @@ def data(db):
     provider = make_org("provider", "鲁智科技")
     chain = term("chain", "power_equipment").id
     # Four Weifang demands: open without bids, bid on, awarded, awarded and closed; one Zibo demand; one draft.
-    quiet = make_demand(firms[0], "无人投标的需求", chain_id=chain, scenarios=["energy_optimization"])
+    make_demand(firms[0], "无人投标的需求", chain_id=chain, scenarios=["energy_optimization"])
     bid_on = make_demand(firms[1], "有投标的需求", chain_id=chain)
     awarded = make_demand(firms[2], "已授标的需求", status="awarded")
     closed = make_demand(firms[3], "已关闭的需求", status="closed", scenarios=["fault_diagnosis"])

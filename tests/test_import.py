@@ -115,10 +115,11 @@ def test_bad_rows_are_listed_with_line_column_and_message(client, db, firm):
         ["", "没有标题", "", "", "", "", "", "", "", "", ""],
         ["预算颠倒", "描述", "", "", "", "不存在的场景", "火星市", "50", "10", "2020-01-01", ""],
         ["金额不对", "描述", "", "", "", "", "", "-5", "abc", "明天", ""],
+        GOOD,
     ]
     location = upload(client, demand_list, xlsx_bytes(rows), "bad.xlsx").headers["Location"]
     html = client.get(location).get_data(as_text=True)
-    assert "共 4 行，1 行可导入，3 行有问题" in html
+    assert "共 5 行，1 行可导入，4 行有问题" in html
     table = re.sub(r"\s+", "", html[html.index('data-testid="import-errors"'):])
     for line, column, message in [
         (3, "需求标题", "此列必填"),
@@ -131,12 +132,16 @@ def test_bad_rows_are_listed_with_line_column_and_message(client, db, firm):
     ]:
         assert f"<td>{line}</td><td>{column}</td><td>{message}" in table, (line, column)
     # Import nothing: nothing is created.
+    assert "<td>6</td><td>需求标题</td><td>与第2行标题相同" in table
     client.post(location, data={"action": "discard"})
     assert demands_in(db, demand_list) == []
     # Upload again and import only the valid row.
     location = upload(client, demand_list, xlsx_bytes(rows), "bad.xlsx").headers["Location"]
     client.post(location, data={"publish": "y", "action": "import"})
     assert [d.title for d in demands_in(db, demand_list)] == ["齿轮箱装配防错视觉检测"]
+    # The same file again: its row is already in the list, so nothing is imported twice.
+    html = client.get(upload(client, demand_list, xlsx_bytes([GOOD]), "again.xlsx").headers["Location"]).get_data(as_text=True)
+    assert "清单中已有同名需求" in html and "0 行可导入" in html
 
 
 def test_unreadable_or_incomplete_files_are_refused_before_preview(client, db, firm):

@@ -108,6 +108,7 @@ def test_provider_journey(live_server, browser_page, zibo, tmp_path):
     page.wait_for_load_state("networkidle")
     submit(page, {"price": "60", "duration_days": "90", "approach": "接入DCS数据，两周完成模型训练，一个月试运行。"},
            "[data-testid=submit-bid]")
+    assert "/bids/" in page.url and page.get_by_text("反应釜温度异常智能预警").first.is_visible()
     shot(page, "provider-05-bid-sent")
 
     # 5. The firm awards the bid; the provider sees the notification.

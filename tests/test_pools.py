@@ -423,8 +423,8 @@ def test_public_index_lists_published_pools_only(client, zibo, db):
 
 def test_queue_filters(client, zibo, db):
     pool = zibo["pool"]
-    app_a, app_b = make_application(pool, zibo["a"]), make_application(pool, zibo["b"], status="rejected",
-                                                                       decision_reason="不符合")
+    app_a = make_application(pool, zibo["a"])
+    make_application(pool, zibo["b"], status="rejected", decision_reason="不符合")
     app_a.total_score = 80
     db.session.commit()
     login(client, zibo["officer"])
@@ -446,3 +446,12 @@ def test_pages_render_for_the_officer(client, zibo, db):
                 f"/pools/{pool_id}/applications", f"/pools/applications/{application.id}", f"/pools/{pool_id}/members",
                 f"/pools/{pool_id}/notice", "/pools/", f"/pools/{pool_id}"]:
         assert client.get(url).status_code == 200, url
+
+
+def test_provider_sees_apply_button_only_while_the_call_accepts(client, zibo, db):
+    login(client, zibo["user_a"])
+    html = client.get(f"/pools/{zibo['pool'].id}").get_data(as_text=True)
+    assert 'data-testid="apply"' in html
+    zibo["pool"].status = "closed"
+    db.session.commit()
+    assert 'data-testid="apply"' not in client.get(f"/pools/{zibo['pool'].id}").get_data(as_text=True)

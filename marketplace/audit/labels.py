@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "demand.owner_confirmed": _l("Firm confirmed the demand"),
     "demand.owner_disowned": _l("Firm said the demand is not theirs"),
     "demand.claimed": _l("Firm claimed the demand"),
+    "demand.withdrawn_from_list": _l("Demand withdrawn from the list"),
 }
 
 

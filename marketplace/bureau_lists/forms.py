@@ -40,3 +40,10 @@ class ListedDemandForm(FlaskForm):
     # The same rules as a firm's own demand form.
     validate_budget_max = DemandForm.validate_budget_max
     validate_deadline = DemandForm.validate_deadline
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("Why is it withdrawn?"), validators=[DataRequired(_l("Please give a reason.")), Length(max=2000)],
+                           render_kw={"rows": 2}, description=_l("The firm and any bidders see this reason."))
+    version = HiddenField()
+    submit = SubmitField(_l("Withdraw from the list"))

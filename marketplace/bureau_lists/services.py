@@ -118,6 +118,23 @@ def update_demand(demand: Demand, user, data: dict) -> None:
         _ask_to_confirm(demand)
 
 
+def withdraw_demand(demand: Demand, user, version, reason: str) -> None:
+    """Take a demand the bureau listed by mistake out of the list (it is cancelled, never deleted)."""
+    from marketplace.demands.services import DemandError, cancel_demand
+
+    check_version(demand, version)
+    if demand.owner_confirmed:
+        raise ListError(_l("The firm has confirmed this demand; only the firm can change it now."), status=403)
+    try:
+        cancel_demand(demand, reason)
+    except DemandError as error:
+        raise ListError(error.message, field=error.field) from error
+    record("demand.withdrawn_from_list", demand, actor=user, list_id=demand.list_id, reason=demand.cancel_reason)
+    if demand.published_at and not is_unassigned(demand):
+        notify_org(demand.org, "demand.cancelled", path_for("bureau_lists.mine"), demand=demand.title,
+                   reason=demand.cancel_reason)
+
+
 def publish_list(lst: DemandList, user) -> int:
     if lst.status == "published":
         raise ListError(_l("The list is already published."), status=409)

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from marketplace.bureau_lists import coverage, services
-from marketplace.bureau_lists.forms import ChainListForm, ListedDemandForm
+from marketplace.bureau_lists.forms import ChainListForm, ListedDemandForm, WithdrawForm
 from marketplace.bureau_lists.services import ListError
 from marketplace.demands.models import Demand, DemandList
 from marketplace.errors import fail
@@ -150,9 +150,11 @@ def publish(list_id: int):
 
 # ----------------------------------------------------------------------------- demands in a list
 
-def _demand_form(lst: DemandList, demand: Demand | None = None) -> ListedDemandForm:
-    form = ListedDemandForm(obj=demand) if request.method == "GET" and demand is not None else ListedDemandForm()
-    if request.method == "GET":
+def _demand_form(lst: DemandList, demand: Demand | None = None, fresh: bool = False) -> ListedDemandForm:
+    """The form for a listed demand: posted data, or (on GET, or when `fresh`) the demand's current values."""
+    fresh = fresh or request.method == "GET"
+    form = ListedDemandForm(formdata=None, obj=demand) if fresh and demand is not None else ListedDemandForm()
+    if fresh:
         if demand is not None:
             form.firm_id.data = 0 if services.is_unassigned(demand) else demand.org_id
             form.scenario_ids.data = [t.id for t in demand.scenarios]
@@ -194,13 +196,45 @@ def add_demand(list_id: int):
                            status=status), status
 
 
-@bp.route("/<int:list_id>/demands/<int:demand_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_demand(list_id: int, demand_id: int):
+def _listed_demand_or_404(list_id: int, demand_id: int) -> tuple[DemandList, Demand]:
     lst = list_or_404(list_id, manage=True)
     demand = db.session.get(Demand, demand_id)
     if demand is None or demand.list_id != lst.id:
         abort(404)
+    return lst, demand
+
+
+def _render_demand_form(lst, demand, form, problem=None, status=200, withdraw_form=None):
+    if demand is not None and withdraw_form is None:
+        withdraw_form = WithdrawForm(formdata=None)
+        withdraw_form.version.data = demand.version
+    return render_template("bureau_lists/demand_form.html", form=form, lst=lst, demand=demand, problem=problem,
+                           status=status, withdraw_form=withdraw_form), status
+
+
+@bp.route("/<int:list_id>/demands/<int:demand_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_demand(list_id: int, demand_id: int):
+    lst, demand = _listed_demand_or_404(list_id, demand_id)
+    withdraw_form = WithdrawForm()
+    problem, status = None, 400
+    if withdraw_form.validate_on_submit():
+        try:
+            services.withdraw_demand(demand, current_user, withdraw_form.version.data, withdraw_form.reason.data)
+        except ListError as error:
+            db.session.rollback()
+            problem, status = apply_error(withdraw_form, error), error.status
+        else:
+            db.session.commit()
+            flash(_("The demand was withdrawn from the list."), "success")
+            return redirect(url_for("bureau_lists.detail", list_id=lst.id))
+    return _render_demand_form(lst, demand, _demand_form(lst, demand, fresh=True), problem, status, withdraw_form)
+
+
+@bp.route("/<int:list_id>/demands/<int:demand_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_demand(list_id: int, demand_id: int):
+    lst, demand = _listed_demand_or_404(list_id, demand_id)
     form = _demand_form(lst, demand)
     problem, status = None, 200
     if form.validate_on_submit():
@@ -215,8 +249,7 @@ def edit_demand(list_id: int, demand_id: int):
             return redirect(url_for("bureau_lists.detail", list_id=lst.id))
     elif form.errors:
         status = 400
-    return render_template("bureau_lists/demand_form.html", form=form, lst=lst, demand=demand, problem=problem,
-                           status=status), status
+    return _render_demand_form(lst, demand, form, problem, status)
 
 
 # ----------------------------------------------------------------------------- the firm's side

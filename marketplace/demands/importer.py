@@ -46,6 +46,7 @@ COLUMNS = (
     Column("deadline", "截止日期", "Deadline"),
     Column("vouchers", "拟使用券", "Vouchers", kind="voucher", multi=True),
 )
+COLUMN = {c.key: c for c in COLUMNS}
 SEPARATORS = re.compile(r"[、,，;；/|\n]+")
 DATE_PATTERNS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
 
@@ -75,6 +76,13 @@ class Preview:
 
 def header_names(column: Column) -> set[str]:
     return {_norm(column.key), _norm(column.zh), _norm(column.en), _norm(column.zh.split("（")[0])}
+
+
+def column_label(column: Column) -> str:
+    """The column as the user sees it in the template, with its English name in the English interface."""
+    from marketplace.i18n import is_english
+
+    return f"{column.en} ({column.zh})" if is_english() else column.zh
 
 
 def _norm(text) -> str:
@@ -201,7 +209,7 @@ def check_row(values: list, positions: dict[str, int], lookup: TermLookup, org, 
         return values[index] if index is not None and index < len(values) else None
 
     def fail(column: Column, message: str) -> None:
-        errors.append(RowError(line, column.zh, message))
+        errors.append(RowError(line, column_label(column), message))
 
     for column in COLUMNS:
         raw = cell(column.key)
@@ -244,17 +252,19 @@ def check_row(values: list, positions: dict[str, int], lookup: TermLookup, org, 
                 if row["deadline"] and row["deadline"] < date.today():
                     fail(column, _("The deadline must not be in the past."))
     if row.get("budget_min") is not None and row.get("budget_max") is not None and row["budget_min"] > row["budget_max"]:
-        fail(COLUMNS[8], _("The upper budget must not be lower than the lower budget."))
+        fail(COLUMN["budget_max"], _("The upper budget must not be lower than the lower budget."))
     row["industry_id"] = row.get("industry_id") or org.industry_id
     row["city_id"] = row.get("city_id") or org.city_id
-    if not row["industry_id"] and not any(e.column == COLUMNS[2].zh for e in errors):
-        fail(COLUMNS[2], _("This column is required."))
-    if not row["city_id"] and not any(e.column == COLUMNS[6].zh for e in errors):
-        fail(COLUMNS[6], _("This column is required."))
+    if not row["industry_id"] and not any(e.column == column_label(COLUMN["industry"]) for e in errors):
+        fail(COLUMN["industry"], _("This column is required."))
+    if not row["city_id"] and not any(e.column == column_label(COLUMN["city"]) for e in errors):
+        fail(COLUMN["city"], _("This column is required."))
     return row, errors
 
 
-def parse(data: bytes, filename: str, org) -> Preview:
+def parse(data: bytes, filename: str, org, existing_titles=()) -> Preview:
+    """Check every row; a title already in the list (or earlier in the file) is a bad row, so that
+    uploading the same file twice does not make every demand twice."""
     if len(data) > MAX_BYTES:
         raise ImportFileError(_("The file is larger than 5 MB."))
     table = iter(read_table(data, filename))
@@ -272,8 +282,16 @@ def parse(data: bytes, filename: str, org) -> Preview:
         raise ImportFileError(_("The file has column names but no rows."))
     preview = Preview(filename=filename, total=len(body))
     lookup = TermLookup()
+    seen = {_norm(t): None for t in existing_titles}
     for line, values in body:
         row, errors = check_row(list(values), positions, lookup, org, line)
+        key = _norm(row.get("title"))
+        if key and key in seen:
+            where = seen[key]
+            errors.append(RowError(line, column_label(COLUMN["title"]),
+                                   _("The same title is on line %(n)d.", n=where) if where else _("The list already has a demand with this title.")))
+        elif key:
+            seen[key] = line
         if errors:
             preview.errors.extend(errors)
         else:

@@ -204,7 +204,8 @@ def list_import(list_id: int):
         if len(data) > importer.MAX_BYTES:
             fail(413, _too_large_message())
         try:
-            preview = importer.parse(data, form.file.data.filename, current_user.org)
+            titles = db.session.scalars(sa.select(Demand.title).where(Demand.list_id == demand_list.id)).all()
+            preview = importer.parse(data, form.file.data.filename, current_user.org, titles)
         except importer.ImportFileError as error:
             form.file.errors.append(str(error))
         else:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.db import Base, TimestampMixin, state_check, utc_now
+from marketplace.db import Base, TimestampMixin, link_table, state_check, utc_now
 
 if TYPE_CHECKING:
     from marketplace.auth.models import User
@@ -20,18 +20,8 @@ DEMAND_STATUSES = ("draft", "open", "awarded", "closed", "cancelled")
 VISIBILITIES = ("public", "pool")
 LIST_STATUSES = ("draft", "published")
 
-demand_scenario = sa.Table(
-    "demand_scenario",
-    Base.metadata,
-    sa.Column("demand_id", sa.ForeignKey("demand.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("term_id", sa.ForeignKey("taxonomy_term.id", ondelete="CASCADE"), primary_key=True),
-)
-demand_voucher = sa.Table(
-    "demand_voucher",
-    Base.metadata,
-    sa.Column("demand_id", sa.ForeignKey("demand.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("term_id", sa.ForeignKey("taxonomy_term.id", ondelete="CASCADE"), primary_key=True),
-)
+demand_scenario = link_table("demand_scenario", "demand", "taxonomy_term")
+demand_voucher = link_table("demand_voucher", "demand", "taxonomy_term")
 
 
 class DemandList(TimestampMixin, Base):

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from marketplace.bids import context as bid_context
 from marketplace.demands import access, once, services
 from marketplace.demands.forms import DemandForm, ReasonForm, attach_error
 from marketplace.demands.models import Demand, DemandList
@@ -52,8 +53,6 @@ def browse():
 
 @bp.route("/<int:demand_id>")
 def detail(demand_id: int):
-    from marketplace.bids import context as bid_context
-
     demand = get_visible_demand(demand_id)
     ranked = matches.offerings_for_demand(demand, current_user, limit=10) if access.can_see_ranking(current_user, demand) else None
     return render_template(

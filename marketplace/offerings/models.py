@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.db import Base, TimestampMixin, state_check
+from marketplace.db import Base, TimestampMixin, link_table, state_check
 
 if TYPE_CHECKING:
     from marketplace.orgs.models import Organisation
@@ -17,21 +17,12 @@ if TYPE_CHECKING:
 OFFERING_STATUSES = ("draft", "published", "unpublished")
 
 
-def _term_table(name: str) -> sa.Table:
-    return sa.Table(
-        name,
-        Base.metadata,
-        sa.Column("offering_id", sa.ForeignKey("offering.id", ondelete="CASCADE"), primary_key=True),
-        sa.Column("term_id", sa.ForeignKey("taxonomy_term.id", ondelete="CASCADE"), primary_key=True),
-    )
-
-
-offering_industry = _term_table("offering_industry")
-offering_chain = _term_table("offering_chain")
-offering_stage = _term_table("offering_stage")
-offering_scenario = _term_table("offering_scenario")
-offering_voucher = _term_table("offering_voucher")
-offering_deployment = _term_table("offering_deployment")
+offering_industry = link_table("offering_industry", "offering", "taxonomy_term")
+offering_chain = link_table("offering_chain", "offering", "taxonomy_term")
+offering_stage = link_table("offering_stage", "offering", "taxonomy_term")
+offering_scenario = link_table("offering_scenario", "offering", "taxonomy_term")
+offering_voucher = link_table("offering_voucher", "offering", "taxonomy_term")
+offering_deployment = link_table("offering_deployment", "offering", "taxonomy_term")
 
 
 class Offering(TimestampMixin, Base):

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.db import Base, TimestampMixin, state_check
+from marketplace.db import Base, TimestampMixin, link_table, state_check
 
 if TYPE_CHECKING:
     from marketplace.auth.models import User
@@ -15,12 +15,7 @@ if TYPE_CHECKING:
 ORG_KINDS = ("manufacturer", "provider", "bureau", "operator")
 ORG_SIZES = ("micro", "small", "medium", "large")
 
-org_service_city = sa.Table(
-    "org_service_city",
-    Base.metadata,
-    sa.Column("org_id", sa.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("term_id", sa.ForeignKey("taxonomy_term.id", ondelete="CASCADE"), primary_key=True),
-)
+org_service_city = link_table("org_service_city", "organisation", "taxonomy_term", left_col="org_id")
 
 
 class Organisation(TimestampMixin, Base):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.db import Base, TimestampMixin, state_check, utc_now
+from marketplace.db import Base, TimestampMixin, link_table, state_check, utc_now
 
 if TYPE_CHECKING:
     from marketplace.auth.models import User
@@ -20,24 +20,10 @@ POOL_STATUSES = ("draft", "open", "closed", "archived")
 APPLICATION_STATUSES = ("submitted", "under_review", "admitted", "rejected", "withdrawn", "suspended", "removed")
 LIVE_APPLICATION_STATUSES = ("submitted", "under_review", "admitted", "suspended")
 
-pool_industry = sa.Table(
-    "pool_industry",
-    Base.metadata,
-    sa.Column("pool_id", sa.ForeignKey("pool.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("term_id", sa.ForeignKey("taxonomy_term.id", ondelete="CASCADE"), primary_key=True),
-)
-pool_scenario = sa.Table(
-    "pool_scenario",
-    Base.metadata,
-    sa.Column("pool_id", sa.ForeignKey("pool.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("term_id", sa.ForeignKey("taxonomy_term.id", ondelete="CASCADE"), primary_key=True),
-)
-application_offering = sa.Table(
-    "application_offering",
-    Base.metadata,
-    sa.Column("application_id", sa.ForeignKey("pool_application.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("offering_id", sa.ForeignKey("offering.id", ondelete="CASCADE"), primary_key=True),
-)
+pool_industry = link_table("pool_industry", "pool", "taxonomy_term")
+pool_scenario = link_table("pool_scenario", "pool", "taxonomy_term")
+application_offering = link_table("application_offering", "pool_application", "offering",
+                                  left_col="application_id", right_col="offering_id")
 
 
 class Pool(TimestampMixin, Base):
