@@ -81,7 +81,10 @@ def compile_all() -> None:
 
 
 def check() -> int:
+    """Untranslated entries, and the same source string translated differently in two areas
+    (Flask-Babel merges the catalogs, so only one of the two would ever be shown)."""
     problems = 0
+    seen: dict[str, tuple[str, str]] = {}
     for po in sorted(CATALOGS.glob("*/*/LC_MESSAGES/messages.po")):
         with po.open("rb") as handle:
             catalog = read_po(handle)
@@ -92,6 +95,13 @@ def check() -> int:
             if message.fuzzy or not all(strings):
                 problems += 1
                 print(f"{po.relative_to(ROOT)}: untranslated{' (fuzzy)' if message.fuzzy else ''}: {message.id!r}")
+                continue
+            key = str(message.id)
+            area = po.parents[2].name
+            if key in seen and seen[key][1] != str(message.string):
+                problems += 1
+                print(f"{area} and {seen[key][0]} translate {key!r} differently: {message.string!r} / {seen[key][1]!r}")
+            seen.setdefault(key, (area, str(message.string)))
     return 1 if problems else 0
 
 

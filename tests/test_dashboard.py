@@ -118,3 +118,13 @@ def test_admin_sees_all_cities_by_default(client, data, db):
 
 def test_anonymous_goes_to_login(client):
     assert client.get("/dashboard/").status_code == 302
+
+
+def test_matched_stage_uses_the_matcher_when_it_is_on(client, data, monkeypatch):
+    from marketplace.matches import services as matches
+
+    monkeypatch.setattr(matches, "enabled", lambda: True)
+    monkeypatch.setattr(matches, "count_matches", lambda demand, threshold=None: 2 if "无人投标" in demand.title else 0)
+    login(client, data["officer"])
+    numbers = funnel_numbers(client.get("/dashboard/").get_data(as_text=True))
+    assert numbers["matched"] == 4  # three with bids, plus the one the matcher finds offerings for

@@ -117,3 +117,11 @@ def test_zibo_officer_runs_a_pool_end_to_end(live_server, browser_page, zibo):
     text = content.decode("utf-8")
     assert "鲁智化工智能科技" in text and "缺少化工行业落地案例" in text
     shot(page, "bureau-08-exports")
+
+    # 6. On a phone the review pages fit the screen (tables scroll inside their box).
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path, name in ((f"/pools/{pool_id}/applications?status=admitted", "bureau-09-phone-queue"),
+                       ("/dashboard/", "bureau-10-phone-dashboard")):
+        page.goto(base + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 392, path
+        shot(page, name)

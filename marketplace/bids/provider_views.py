@@ -10,7 +10,7 @@ from marketplace.bids import queries, services
 from marketplace.bids.forms import BidForm
 from marketplace.bids.models import BID_STATUSES, Bid, Invitation
 from marketplace.bids.views import bp, get_bid
-from marketplace.demands.forms import attach_error
+from marketplace.demands.forms import attach_error, is_stale
 from marketplace.demands.views import get_visible_demand
 from marketplace.extensions import db
 from marketplace.offerings.models import Offering
@@ -83,10 +83,8 @@ def edit(bid_id: int):
         form.version.data = bid.version
         form.offering_id.data = bid.offering_id or 0
     elif form.validate_on_submit():
-        if form.version.data != str(bid.version):
-            form.form_errors.append(_("This bid was changed elsewhere after you opened it. Your text is kept below; "
-                                      "check the current bid, then save again to replace it."))
-            form.version.data = bid.version
+        if is_stale(form, bid, _("This bid was changed elsewhere after you opened it. Your text is kept below; "
+                                 "check the current bid, then save again to replace it.")):
             status = 409
         else:
             try:

@@ -30,8 +30,8 @@ def _link(demand) -> str:
     return url_for("demands.detail", demand_id=demand.id)
 
 
-def _my_bids_link() -> str:
-    return url_for("bids.mine")
+def _bid_link(bid: Bid) -> str:
+    return url_for("bids.detail", bid_id=bid.id)
 
 
 def bidding_open(demand) -> bool:
@@ -110,7 +110,7 @@ def shortlist(bid: Bid) -> Bid:
     bid.status = "shortlisted"
     db.session.flush()
     record("bid.shortlist", bid)
-    notify_org(bid.provider, "bid.shortlisted", _my_bids_link(), demand=bid.demand.title)
+    notify_org(bid.provider, "bid.shortlisted", _bid_link(bid), demand=bid.demand.title)
     return bid
 
 
@@ -124,7 +124,7 @@ def decline(bid: Bid, reason: str) -> Bid:
     bid.decline_reason = reason
     db.session.flush()
     record("bid.decline", bid, reason=reason)
-    notify_org(bid.provider, "bid.declined", _my_bids_link(), demand=bid.demand.title, reason=reason)
+    notify_org(bid.provider, "bid.declined", _bid_link(bid), demand=bid.demand.title, reason=reason)
     return bid
 
 
@@ -148,9 +148,9 @@ def award(bid: Bid) -> Bid:
         raise BidError(_l("Another bid on this demand has already been awarded.")) from None
     record("bid.award", bid, demand_id=demand.id, declined=[o.id for o in others])
     record("demand.award", demand, bid_id=bid.id, provider_org_id=bid.provider_org_id)
-    notify_org(bid.provider, "bid.awarded", _link(demand), demand=demand.title)
+    notify_org(bid.provider, "bid.awarded", _bid_link(bid), demand=demand.title)
     for other in others:
-        notify_org(other.provider, "bid.closed_other_awarded", _my_bids_link(), demand=demand.title)
+        notify_org(other.provider, "bid.closed_other_awarded", _bid_link(other), demand=demand.title)
     return bid
 
 

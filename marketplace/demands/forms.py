@@ -21,6 +21,16 @@ def attach_error(form, error) -> None:
         form.form_errors.append(error.message)
 
 
+def is_stale(form, obj, message) -> bool:
+    """Whether the form was filled in on an out-of-date page. If so, the form keeps what was typed, says why,
+    and carries the current version, so saving again is a deliberate overwrite."""
+    if form.version.data == str(obj.version):
+        return False
+    form.form_errors.append(message)
+    form.version.data = obj.version
+    return True
+
+
 def amount_field(label):
     return DecimalField(
         label, places=2, validators=[Optional(), NumberRange(min=0, max=MAX_AMOUNT, message=_l("Enter an amount between 0 and 1,000,000 (万元)."))],

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from marketplace.bids import context as bid_context
 from marketplace.demands import access, once, services
-from marketplace.demands.forms import DemandForm, ReasonForm, attach_error
+from marketplace.demands.forms import DemandForm, ReasonForm, attach_error, is_stale
 from marketplace.demands.models import Demand, DemandList
 from marketplace.demands.queries import MINE_STATUSES, SORTS, bid_counts, filtered_demands, own_demands, status_counts
 from marketplace.extensions import db
@@ -135,10 +135,8 @@ def edit(demand_id: int):
         form.pool_id.data = demand.pool_id or 0
         form.list_id.data = demand.list_id or 0
     elif form.validate_on_submit():
-        if form.version.data != str(demand.version):
-            form.form_errors.append(_("Someone else saved this demand while you were editing. Your text is kept below; "
-                                      "check the current version in another tab, then save again to replace it."))
-            form.version.data = demand.version
+        if is_stale(form, demand, _("Someone else saved this demand while you were editing. Your text is kept below; "
+                                    "check the current version in another tab, then save again to replace it.")):
             status = 409
         else:
             try:

@@ -166,4 +166,8 @@ def default_notice(pool: Pool) -> str:
              "in writing to %(bureau)s during the notice period.", pool=pool.name, bureau=pool.bureau.name)
 
 
-from marketplace.pools.review import appeal  # noqa: E402,F401  (the provider's side calls pools.services.appeal)
+def appeal(application: PoolApplication, user, text: str) -> None:
+    """A rejected provider appeals the decision, once (see review.appeal). Raises PoolError."""
+    from marketplace.pools import review
+
+    review.appeal(application, user, text)

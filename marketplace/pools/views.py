@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from marketplace.extensions import db
 from marketplace.pagination import paginate
 from marketplace.pools import access, once, queries, services
+from marketplace.pools import review as reviewing
 from marketplace.pools.errors import PoolError
 from marketplace.pools.forms import NoticeForm, PoolForm
 from marketplace.taxonomy.services import NONE, term_choices
@@ -114,7 +115,8 @@ def _render_overview(pool, problem=None, status=200):
     return render_template("pools/overview.html", pool=pool, counts=queries.status_counts(pool),
                            members=services.member_count(pool), left=services.places_left(pool),
                            window_open=services.window_open(pool), notice=services.notice_state(pool),
-                           has_scores=services.has_scores(pool), problem=problem, status=status), status
+                           has_scores=services.has_scores(pool), problem=problem, status=status,
+                           recheck_due=sum(1 for m in queries.members(pool) if reviewing.due_for_recheck(m))), status
 
 
 CALL_ACTIONS = {
