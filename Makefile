@@ -30,6 +30,7 @@ db: install
 
 seed: db
 	$(BIN)/flask seed --if-empty
+	$(BIN)/flask matching reindex --quiet
 
 run: seed
 	$(BIN)/flask run --host $(HOST) --port $(PORT)

@@ -1,6 +1,7 @@
 """Configuration read from the environment, with embedded defaults."""
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -55,5 +56,8 @@ def default_config(instance_path: str) -> dict:
         "EMBEDDING_MODEL": os.environ.get("EMBEDDING_MODEL", ""),  # "" = bundled all-MiniLM-L6-v2
         "MATCHING_ENABLED": os.environ.get("MATCHING_ENABLED", "1") == "1",
         "MATCHING_INDEX_DIR": os.environ.get("MATCHING_INDEX_DIR", str(Path(instance_path) / "matching")),
-        "MATCHING_APPROX_THRESHOLD": int(os.environ.get("MATCHING_APPROX_THRESHOLD", 200_000)),
+        "MATCHING_APPROX_THRESHOLD": int(os.environ.get("MATCHING_APPROX_THRESHOLD", 50_000)),
+        # Fusion weights, e.g. '{"dense": 0.5, "scenario": 0.2}'; unnamed ones keep their defaults.
+        "MATCHING_WEIGHTS": json.loads(os.environ.get("MATCHING_WEIGHTS") or "{}"),
+        "MATCHING_COUNT_THRESHOLD": _env_float("MATCHING_COUNT_THRESHOLD", 0.3),
     }

@@ -80,3 +80,16 @@ def test_create_user_command_for_bureau(runner, db):
 
     weak = runner.invoke(args=["create-user", "--email", "x@example.com", "--name", "x", "--kind", "admin", "--password", "password"])
     assert weak.exit_code != 0 and "common" in weak.output
+
+
+def test_admin_lists_say_what_they_show_in_chinese(client, db):
+    """Regression: the organisations table headed its names “姓名” (a person's name), and the platform-admin
+    badge read “管理员”, the same word as an organisation's owner role."""
+    admin = admin_user()
+    make_org("provider", name="示例视觉科技")
+    db.session.commit()
+    login(client, admin)
+    orgs = client.get("/admin/orgs").get_data(as_text=True)
+    assert "<th>机构名称</th>" in orgs and "<th>姓名</th>" not in orgs
+    users = client.get("/admin/users").get_data(as_text=True)
+    assert "平台管理员</span>" in users

@@ -215,3 +215,63 @@ def test_two_submits_racing_past_the_check_leave_one_application_and_no_stray_fi
     assert db.session.scalar(sa.select(sa.func.count(PoolApplication.id))) == 1
     assert [a.original_name for a in db.session.scalars(sa.select(Attachment))] == ["first.pdf"]
     assert len(list(Path(app.config["UPLOAD_FOLDER"]).iterdir())) == 1
+
+
+def test_files_within_the_stated_limits_never_hit_the_request_limit(client, db, app, world):
+    """Regression: the form promised “5 files, 10 MB each”, but two 7 MB PDFs exceeded the 12 MB request
+    limit and the provider got a bare 413 page, losing the statement. Now the limit is 10 MB in total,
+    checked beside the field (and in the browser before sending, via data-max-total)."""
+    from marketplace.applications import files
+
+    assert files.MAX_TOTAL_BYTES < app.config["MAX_CONTENT_LENGTH"] - 512 * 1024
+    login(client, world["user"])
+    page = client.get(f"/applications/pools/{world['pool'].id}/apply").get_data(as_text=True)
+    assert f'data-max-total="{files.MAX_TOTAL_BYTES}"' in page and 'data-max-files="5"' in page
+    assert "合计不超过 10 MB" in page
+    half = PDF[:-7] + b" " * (5 * 1024 * 1024 + 100) + b"\n%%EOF\n"  # each fine alone, together over 10 MB
+    response = apply(client, world["pool"], application_form(world["offering"], ("a.pdf", half), ("b.pdf", half),
+                                                             statement="这段申请说明应当被保留下来，不要丢失。"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "合计超过 10 MB" in html and "这段申请说明应当被保留下来" in html
+    assert db.session.scalar(sa.select(sa.func.count(PoolApplication.id))) == 0
+
+
+@pytest.mark.browser
+def test_browser_refuses_too_big_files_before_sending_and_keeps_the_text(live_server, browser_page):
+    from marketplace.extensions import db
+    from tests.browser import fill_login
+    from tests.conftest import TEST_PASSWORD
+
+    with live_server.app.app_context():
+        bureau = make_org("bureau", name="淄博市工业和信息化局", city="zibo")
+        provider = make_org("provider", name="甲智能科技")
+        make_user(provider, email="sales@jia.example")
+        make_offering(provider, title="化工安全预警平台")
+        pool_id = make_pool(bureau).id
+        db.session.commit()
+    page = browser_page
+    fill_login(page, live_server.url, "sales@jia.example", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/applications/pools/{pool_id}/apply")
+    page.select_option("select[name=offering_ids]", index=0)
+    page.fill("textarea[name=statement]", "这段申请说明应当被保留下来，不要丢失。")
+    big = PDF[:-7] + b" " * (6 * 1024 * 1024) + b"\n%%EOF\n"
+    page.set_input_files("input[name=attachments]", [{"name": n, "mimeType": "application/pdf", "buffer": big} for n in ("a.pdf", "b.pdf")])
+    page.click("main form button[type=submit]")
+    assert page.locator(".js-file-error").inner_text() == "所选文件合计超过 10 MB，请减少文件数量或缩小文件。"
+    assert page.url.endswith(f"/applications/pools/{pool_id}/apply")  # not sent
+    assert page.input_value("textarea[name=statement]") == "这段申请说明应当被保留下来，不要丢失。"
+
+
+def test_detail_shows_the_sent_appeal_and_a_plain_score(client, db, world):
+    """The page showed “46.00” and, once the appeal was sent, no longer showed what the provider had written."""
+    from decimal import Decimal
+
+    rejected = make_application(world["pool"], world["provider"], status="rejected", decision_reason="案例不足",
+                                total_score=Decimal("46.00"))
+    db.session.commit()
+    login(client, world["user"])
+    client.post(f"/applications/{rejected.id}/appeal", data={"text": "我们补充了两个<b>化工</b>案例。"})
+    html = client.get(f"/applications/{rejected.id}").get_data(as_text=True)
+    assert '<strong data-testid="score">46</strong>' in html
+    assert "我们补充了两个&lt;b&gt;化工&lt;/b&gt;案例。" in html

@@ -101,3 +101,23 @@ def test_no_one_else_reads_the_log_and_there_are_no_write_routes(client, logged)
     assert client.post("/audit/").status_code == 405
     assert client.delete("/audit/").status_code == 405
     assert client.get("/audit/1/edit").status_code == 404
+
+
+def test_empty_log_says_whether_the_filters_or_the_log_are_empty(client, db):
+    officer = make_user(make_org("bureau", "东营市工信局", city="dongying"))
+    db.session.commit()
+    login(client, officer)
+    assert "暂无记录" in client.get("/audit/").get_data(as_text=True)
+    filtered = client.get("/audit/?action=pool.").get_data(as_text=True)
+    assert "没有符合筛选条件的记录" in filtered and "清除筛选条件" in filtered
+
+
+def test_object_types_and_demand_actions_are_shown_by_name(client, logged, db):
+    from marketplace.audit.services import record
+
+    record("demand.publish", object_type="demand", object_id=7, actor=logged["admin"])
+    db.session.commit()
+    login(client, logged["admin"])
+    html = client.get("/audit/").get_data(as_text=True)
+    assert "入库申请 #" in html and "发布需求" in html and "需求 #7" in html and "批次:" in html
+    assert '<option value="pool_application">入库申请</option>' in html

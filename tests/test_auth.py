@@ -176,6 +176,16 @@ class TestRateLimit:
             client.post("/login", data={"email": f"user{n}@example.com", "password": "wrong-password"})
         assert client.post("/login", data={"email": "other@example.com", "password": "x"}).status_code == 429
 
+    def test_locked_out_login_keeps_the_form_and_says_why_beside_it(self, client, db):
+        """Regression: a locked-out user got a bare 429 page whose only button led to the home page."""
+        for _ in range(3):
+            client.post("/login", data={"email": "a@example.com", "password": "wrong-password"})
+        response = client.post("/login", data={"email": "a@example.com", "password": "again"})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 429
+        assert 'value="a@example.com"' in html and 'name="password"' in html
+        assert "登录失败的尝试次数过多" in html and "invalid-feedback" in html
+
 
 class TestCsrf:
     @pytest.fixture
@@ -223,3 +233,19 @@ class TestRateLimitSharedInRedis:
         assert worker_a.post("/login", data={"email": "a@example.com", "password": "wrong-password"}).status_code == 200
         assert worker_b.post("/login", data={"email": "a@example.com", "password": "wrong-password"}).status_code == 200
         assert worker_a.post("/login", data={"email": "a@example.com", "password": "wrong-password"}).status_code == 429
+
+
+def test_new_organisations_land_on_their_first_step_not_the_home_page(client, db):
+    """A new provider was dropped on the public home page with nothing telling it what to do next."""
+    response = client.post("/register", data=registration(org_kind="provider"))
+    assert response.headers["Location"].endswith("/profile")
+    assert "请先完善企业资料" in client.get("/profile").get_data(as_text=True)
+    client.post("/logout")
+    firm = client.post("/register", data=registration(credit_code=complete("91370700MA3C5FJK0"),
+                                                      email="firm@example.com"))
+    assert firm.headers["Location"].endswith("/demands/mine")
+
+
+def test_register_explains_that_an_empty_city_means_outside_shandong(client):
+    """Profiles show “山东省外” for organisations without a city; the form now says so when it is left empty."""
+    assert "如贵单位不在山东省内，可不选。" in client.get("/register").get_data(as_text=True)

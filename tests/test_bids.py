@@ -175,14 +175,49 @@ def test_decision_on_a_bid_changed_since_the_page_was_loaded_is_refused(client, 
     assert bid.status == "submitted"
 
 
-def test_review_rating_must_be_1_to_5(client, db, world):
+def closed_with_award(client, db, world):
+    """The world's demand, awarded to alpha and closed, with the owner logged in."""
     demand = world["demand"]
     make_bid(demand, world["alpha"], status="awarded")
     demand.status = "closed"
     db.session.commit()
     login(client, world["owner"])
+    return demand
+
+
+def test_review_rating_must_be_1_to_5(client, db, world):
+    demand = closed_with_award(client, db, world)
     response = client.post(f"/bids/demand/{demand.id}/review", data={"rating": "9", "comment": "好"})
     assert response.status_code == 400 and "请选择 1 到 5 星评分" in response.get_data(as_text=True)
+
+
+def test_review_rating_is_drawn_as_radio_buttons(client, db, world):
+    demand = closed_with_award(client, db, world)
+    form = client.get(f"/demands/{demand.id}").get_data(as_text=True).split('id="review"')[1].split("</form>")[0]
+    assert form.count('class="form-check-input"') == 5 and "<ul" not in form
+    response = client.post(f"/bids/demand/{demand.id}/review", data={"rating": "4", "comment": "交付及时"})
+    assert response.status_code == 302
+
+
+def test_review_page_is_not_offered_before_the_demand_is_closed(client, db, world):
+    demand = world["demand"]
+    make_bid(demand, world["alpha"], status="awarded")
+    db.session.commit()
+    login(client, world["owner"])
+    response = client.get(f"/bids/demand/{demand.id}/review")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/demands/{demand.id}")
+    assert "请在交付完成并关闭需求后再评价服务商" in client.get(response.headers["Location"]).get_data(as_text=True)
+    demand.status = "closed"
+    db.session.commit()
+    assert client.get(f"/bids/demand/{demand.id}/review").status_code == 200
+
+
+def test_decline_page_is_not_offered_for_a_bid_already_decided(client, db, world):
+    bid = make_bid(world["demand"], world["alpha"], status="awarded")
+    db.session.commit()
+    login(client, world["owner"])
+    response = client.get(f"/bids/{bid.id}/decline")
+    assert response.status_code == 302 and f"/demands/{world['demand'].id}" in response.headers["Location"]
 
 
 def test_bids_received_page_lists_only_the_firms_bids(client, db, world):

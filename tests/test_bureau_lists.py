@@ -237,3 +237,12 @@ def test_bureau_withdraws_a_demand_listed_by_mistake(client, weifang, db):
     assert bid.status == "declined"
     assert db.session.scalar(sa.select(Notification).where(Notification.kind == "demand.cancelled",
                                                            Notification.user_id == weifang.users["firm"].id))
+
+
+def test_hidden_coverage_warning_stays_inside_the_table_scroll_box(client, weifang, db):
+    # The visually hidden "no admitted provider" text is absolutely positioned; without a positioned scroll box
+    # it widened the whole page on a phone.
+    lst, demand = _published(db, weifang, org=weifang.firm)
+    login(client, weifang.users["officer"])
+    html = client.get(f"/chain-lists/{lst.id}").get_data(as_text=True)
+    assert 'class="table-responsive position-relative"' in html

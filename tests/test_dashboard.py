@@ -128,3 +128,14 @@ def test_matched_stage_uses_the_matcher_when_it_is_on(client, data, monkeypatch)
     login(client, data["officer"])
     numbers = funnel_numbers(client.get("/dashboard/").get_data(as_text=True))
     assert numbers["matched"] == 4  # three with bids, plus the one the matcher finds offerings for
+
+
+def test_months_without_demands_show_as_zero_rows(client, data):
+    from marketplace.dashboard.queries import month_range
+
+    assert month_range("2025-11", "2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
+    login(client, data["officer"])
+    html = client.get("/dashboard/").get_data(as_text=True)
+    table = html.split('data-testid="months-table"')[1].split("</table>")[0]
+    shown = re.findall(r'<th scope="row"[^>]*>(\d{4}-\d{2})</th>', table)
+    assert shown == month_range(shown[0], shown[-1]) and len(shown) > 2  # 2026-01 .. now, gaps included

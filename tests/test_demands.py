@@ -77,6 +77,12 @@ def test_bad_input_keeps_what_was_typed_and_shows_errors_beside_fields(client, d
         assert message in html
 
 
+def test_an_unreadable_amount_gets_one_error_not_two(client, db, firm):
+    login(client, firm)
+    html = client.post("/demands/new", data=demand_form(budget_max="abc")).get_data(as_text=True)
+    assert "不是有效的小数" in html and "请输入 0 到 1,000,000" not in html and not all_demands(db)
+
+
 def test_pool_only_visibility_needs_a_pool(client, db, firm):
     login(client, firm)
     html = client.post("/demands/new", data=demand_form(visibility="pool")).get_data(as_text=True)
@@ -137,6 +143,15 @@ def test_cancel_needs_a_reason_and_keeps_the_demand(client, db, firm):
     assert "demand.cancel" in audit_actions(db)
     # A cancelled demand can no longer be edited.
     assert client.get(f"/demands/{demand.id}/edit").status_code == 302
+
+
+def test_cancel_page_is_not_offered_for_a_closed_demand(client, db, firm):
+    demand = make_demand(firm.org, status="closed")
+    db.session.commit()
+    login(client, firm)
+    response = client.get(f"/demands/{demand.id}/cancel")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/demands/{demand.id}")
+    assert "只有草稿或开放中的需求可以取消" in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
 def test_my_demands_dashboard_filters_by_status_and_counts_bids(client, db, firm):
@@ -223,3 +238,16 @@ def test_every_page_renders_in_both_languages(client, db, firm):
         client.post("/logout")
     html = client.get(f"/demands/lists/{demand_list.id}/edit")
     assert html.status_code == 302  # anonymous: to the login page
+
+
+def test_my_demands_export_follows_the_filters_on_the_page(client, db, firm):
+    make_demand(firm.org, "开放的需求")
+    make_demand(firm.org, "草稿的需求", status="draft")
+    db.session.commit()
+    login(client, firm)
+    html = client.get("/demands/mine?status=draft").get_data(as_text=True)
+    assert "/demands/mine/export?status=draft" in html
+    text = client.get("/demands/mine/export?status=draft&format=csv").data.decode("utf-8-sig")
+    assert "草稿的需求" in text and "开放的需求" not in text
+    everything = client.get("/demands/mine/export?format=csv").data.decode("utf-8-sig")
+    assert "草稿的需求" in everything and "开放的需求" in everything

@@ -40,7 +40,7 @@ MATRIX = [
     ("POST", "/bids/{bid}/award", {"version": "1"}, dict(owner=302, other_firm=404, provider_a=403, provider_b=404, bureau=404, anonymous=LOGIN)),
     ("POST", "/bids/demand/{open}/invite", {"provider_org_id": "{provider_b_org}"}, dict(owner=302, other_firm=403, provider_a=403, provider_b=403, bureau=403, anonymous=LOGIN)),
     ("POST", "/bids/demand/{open}/close", {}, dict(owner=302, other_firm=403, provider_a=403, provider_b=403, bureau=403, anonymous=LOGIN)),
-    ("GET", "/bids/demand/{open}/review", None, dict(owner=200, other_firm=403, provider_a=403, provider_b=403, bureau=403, anonymous=LOGIN)),
+    ("GET", "/bids/demand/{open}/review", None, dict(owner=302, other_firm=403, provider_a=403, provider_b=403, bureau=403, anonymous=LOGIN)),
     ("POST", "/bids/demand/{open}/review", {"rating": "5", "comment": "好"}, dict(owner=302, other_firm=403, provider_a=403, provider_b=403, bureau=403, anonymous=LOGIN)),
     # bids: the provider's own
     ("GET", "/bids/new?demand_id={open}", None, dict(owner=403, other_firm=403, provider_a=302, provider_b=200, bureau=403, anonymous=LOGIN)),

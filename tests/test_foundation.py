@@ -100,3 +100,32 @@ def test_security_headers(client):
     headers = client.get("/").headers
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"
+
+
+NAV_CHECK = """() => {
+  const links = [...document.querySelectorAll('nav.navbar .nav-link, nav.navbar .navbar-brand')].filter(e => e.offsetParent);
+  const lines = links.filter(e => e.getBoundingClientRect().height > 45).map(e => e.innerText.trim());
+  return {wrapped: lines, overflow: document.documentElement.scrollWidth > window.innerWidth};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 1200])
+def test_long_english_menu_stays_readable_on_a_laptop(live_server, browser_page, width):
+    """Regression: the provider's English menu wrapped inside entries ("My / offerings") and split “中文”."""
+    from marketplace.extensions import db
+    from tests.browser import fill_login
+    from tests.conftest import TEST_PASSWORD
+
+    with live_server.app.app_context():
+        make_user(make_org("provider", name="济南示例视觉科技有限公司"), email="sales@vision.example", name="李工")
+        db.session.commit()
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 800})
+    fill_login(page, live_server.url, "sales@vision.example", TEST_PASSWORD)
+    page.click("[data-testid=switch-language]")
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("link", name="My offerings").is_visible()
+    result = page.evaluate(NAV_CHECK)
+    assert result == {"wrapped": [], "overflow": False}
+    assert page.get_by_role("link", name="Notifications").is_visible()  # the bell keeps its accessible name

@@ -119,3 +119,17 @@ def test_broken_model_folder_gives_one_clear_error(app, runner, tmp_path):
     result = runner.invoke(args=["matching", "reindex", "--quiet"])
     assert result.exit_code != 0
     assert "EMBEDDING_MODEL" in result.output
+
+
+def test_why_page_leads_the_offerings_provider_on_to_a_bid(client, market, db):
+    """The explanation was a dead end: the provider read why a demand fits and had no way on from there."""
+    url = f"/matches/why/{market['demand'].id}/{market['inspection'].id}"
+    seller = make_user(market["vision"], email="sales@vision.example")
+    db.session.commit()
+    login(client, seller)
+    html = client.get(url).get_data(as_text=True)
+    assert f"/bids/new?demand_id={market['demand'].id}&amp;offering_id={market['inspection'].id}" in html
+    assert "用此方案报价" in html
+    client.post("/logout")
+    login(client, market["owner"])  # the firm sees the same page without the provider's action
+    assert 'data-testid="why-actions"' not in client.get(url).get_data(as_text=True)

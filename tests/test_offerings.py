@@ -238,3 +238,11 @@ def test_my_offerings_filter_search_and_sort(client, db):
     assert html.index("A 视觉检测") < html.index("B 能耗优化") and "别家的方案" not in html
     assert "A 视觉检测" not in client.get("/offerings/mine?status=published").get_data(as_text=True)
     assert "A 视觉检测" not in client.get("/offerings/mine?q=能耗").get_data(as_text=True)
+
+
+def test_breadcrumb_is_named_in_the_users_language(client, db):
+    """Regression: screen readers announced the breadcrumb as the English word “breadcrumb” on Chinese pages."""
+    offering = make_offering(make_org("provider", name="示例视觉"), title="视觉检测")
+    db.session.commit()
+    html = client.get(f"/offerings/{offering.id}").get_data(as_text=True)
+    assert 'aria-label="当前位置"' in html and 'aria-label="breadcrumb"' not in html

@@ -124,3 +124,15 @@ def test_provider_list_cards_show_scenarios_and_pools(client, db):
     html = client.get("/providers/").get_data(as_text=True).split('data-testid="provider-results"')[1]
     assert "1 个已发布的解决方案" in html and "设备故障诊断" in html and "能耗监测与优化" not in html
     assert 'data-testid="pool-badge"' in html
+
+
+def test_provider_list_can_be_sorted_from_the_page(client, db):
+    """The list supported ?sort= but offered no control for it: users could not reach the newest providers."""
+    make_org("provider", name="甲视觉")
+    make_org("provider", name="乙能源")
+    db.session.commit()
+    html = client.get("/providers/").get_data(as_text=True)
+    assert 'name="sort"' in html and "企业名称" in html and ">最新<" in html
+    newest = client.get("/providers/?sort=newest").get_data(as_text=True)
+    assert newest.index("乙能源") < newest.index("甲视觉")
+    assert '<option value="newest" selected>' in newest

@@ -84,6 +84,16 @@ def test_pool_form_errors_are_shown_beside_fields_and_input_kept(client, zibo):
     assert html.count("invalid-feedback") >= 3  # name, closing date, missing max points
 
 
+def test_rubric_points_without_an_item_name_are_not_silently_dropped(client, zibo, db):
+    from marketplace.pools.models import Pool
+
+    login(client, zibo["officer"])
+    form = dict(POOL_FORM, city_id=str(term("city", "zibo").id), **{"rubric-2-max_points": "20"})
+    response = client.post("/pools/new", data=form)
+    assert response.status_code == 400 and "请填写该项名称，或清除其分值" in response.get_data(as_text=True)
+    assert not db.session.scalars(sa.select(Pool).where(Pool.name == POOL_FORM["name"])).all()
+
+
 def test_edit_pool_stale_version_is_refused_with_text_kept(client, zibo, db):
     pool = zibo["pool"]
     login(client, zibo["officer"])
@@ -339,14 +349,19 @@ def test_upheld_appeal_keeps_rejection(zibo, db, ctx):
 
 # ----------------------------------------------------------------------------- members
 
-def test_suspend_reinstate_and_remove_members(client, zibo, db):
+def admitted_member(client, zibo, db):
+    """An application of provider a, admitted to the pool, with the officer logged in."""
     from marketplace.pools import review
 
-    pool = zibo["pool"]
-    application = make_application(pool, zibo["a"])
+    application = make_application(zibo["pool"], zibo["a"])
     review.admit(application, zibo["officer"], application.version, "首批入库")
     db.session.commit()
     login(client, zibo["officer"])
+    return zibo["pool"], application
+
+
+def test_suspend_reinstate_and_remove_members(client, zibo, db):
+    pool, application = admitted_member(client, zibo, db)
     prefix = f"m{application.id}-"
     no_reason = client.post(f"/pools/{pool.id}/members/{application.id}/status",
                             data={prefix + "action": "suspend", prefix + "version": application.version})
@@ -366,6 +381,18 @@ def test_suspend_reinstate_and_remove_members(client, zibo, db):
     assert application.status == "removed"
     assert notes(db, zibo["a"], "application.removed") and notes(db, zibo["a"], "application.reinstated")
     assert [e.action for e in events(db, "application.suspended")] == ["application.suspended"]
+
+
+def test_member_actions_offered_fit_the_members_status(client, zibo, db):
+    from marketplace.pools import review
+
+    pool, application = admitted_member(client, zibo, db)
+    select = client.get(f"/pools/{pool.id}/members").get_data(as_text=True).split(f'name="m{application.id}-action"')[1].split("</select>")[0]
+    assert 'value="suspend"' in select and 'value="remove"' in select and 'value="reinstate"' not in select
+    review.member_action(application, zibo["officer"], application.version, "suspend", "项目投诉待核实")
+    db.session.commit()
+    select = client.get(f"/pools/{pool.id}/members").get_data(as_text=True).split(f'name="m{application.id}-action"')[1].split("</select>")[0]
+    assert 'value="reinstate"' in select and 'value="suspend"' not in select
 
 
 def test_recheck_due_and_failed_recheck_suspends(zibo, db, ctx):
@@ -419,6 +446,16 @@ def test_public_index_lists_published_pools_only(client, zibo, db):
     assert client.get(f"/pools/{draft.id}").status_code == 404
     assert "草稿资源池" not in client.get("/pools/?q=草稿").get_data(as_text=True)
     assert client.get("/pools/open").status_code == 302
+
+
+def test_public_pool_page_tells_visitors_how_to_apply(client, zibo, db):
+    pool = zibo["pool"]
+    html = client.get(f"/pools/{pool.id}").get_data(as_text=True)
+    assert 'data-testid="login-to-apply"' in html
+    assert f"/login?next=/pools/{pool.id}" in html or f"/login?next=%2Fpools%2F{pool.id}" in html
+    login(client, zibo["user_a"])
+    html = client.get(f"/pools/{pool.id}").get_data(as_text=True)
+    assert 'data-testid="login-to-apply"' not in html and 'data-testid="apply"' in html
 
 
 def test_queue_filters(client, zibo, db):

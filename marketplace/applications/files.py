@@ -13,6 +13,9 @@ from flask_babel import lazy_gettext as _l
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5
+# All files of one application together: a request above MAX_CONTENT_LENGTH (12 MB) would be refused
+# before the form could say which file is too big, and the typed statement would be lost.
+MAX_TOTAL_BYTES = 10 * 1024 * 1024
 _OBJECT = re.compile(rb"\d+\s+\d+\s+obj\b")
 _VERSION = re.compile(rb"%PDF-[12]\.\d")
 
@@ -44,6 +47,7 @@ PROBLEMS = {
     "damaged": _l("“%(name)s” looks like a damaged or incomplete PDF. Please export it again and retry."),
     "too_large": _l("“%(name)s” is larger than 10 MB. Please attach a smaller file."),
 }
+TOO_LARGE_TOGETHER = _l("Together the files are larger than 10 MB. Attach fewer or smaller files.")
 
 
 def pdf_problem(data: bytes) -> str | None:

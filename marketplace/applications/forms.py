@@ -23,6 +23,9 @@ def checked_pdfs(form, field) -> None:
             field.uploads.append(upload)
     if problems:
         raise ValidationError(" ".join(str(p) for p in problems))
+    if sum(len(upload.data) for upload in field.uploads) > files.MAX_TOTAL_BYTES:
+        field.uploads = []
+        raise ValidationError(files.TOO_LARGE_TOGETHER)
 
 
 class ApplicationForm(FlaskForm):
@@ -37,8 +40,11 @@ class ApplicationForm(FlaskForm):
         description=_l("Why your company fits this pool: relevant projects, team, service capacity in the city."),
     )
     attachments = MultipleFileField(
-        _l("Attachments (PDF, optional)"), validators=[checked_pdfs], render_kw={"accept": "application/pdf,.pdf"},
-        description=_l("Up to 5 PDF files, 10 MB each: qualifications, certificates, case reports. Choose them again if the form shows an error."),
+        _l("Attachments (PDF, optional)"), validators=[checked_pdfs],
+        # app.js refuses too many or too big files before sending, so the typed statement is never lost to a 413.
+        render_kw={"accept": "application/pdf,.pdf", "data-max-total": files.MAX_TOTAL_BYTES, "data-max-files": files.MAX_FILES,
+                   "data-too-large": files.TOO_LARGE_TOGETHER, "data-too-many": _l("Attach at most %(n)d files.", n=files.MAX_FILES)},
+        description=_l("Up to 5 PDF files, 10 MB in total: qualifications, certificates, case reports. Choose them again if the form shows an error."),
     )
     submit = SubmitField(_l("Submit application"))
 

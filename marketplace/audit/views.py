@@ -8,7 +8,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from marketplace.audit.access import can_read_log, visible_events
-from marketplace.audit.labels import action_label
+from marketplace.audit.labels import action_label, detail_label, object_label
 from marketplace.audit.models import AuditEvent
 from marketplace.auth.models import User
 from marketplace.extensions import db
@@ -76,4 +76,5 @@ def log():
     actor_ids = {e.actor_user_id for e in page.items if e.actor_user_id}
     actors = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
     return render_template("audit/log.html", page=page, types=[t for t in types if t], actions=actions, actors=actors,
-                           object_url=object_url, action_label=action_label)
+                           object_url=object_url, action_label=action_label, object_label=object_label,
+                           detail_label=detail_label)

@@ -38,7 +38,8 @@ class RegistrationForm(FlaskForm):
     org_name = StringField(_l("Organisation name"), validators=[DataRequired(_l("Please enter the organisation name.")), Length(max=200)])
     credit_code = StringField(_l("Unified social credit code"), validators=[DataRequired(_l("Please enter the unified social credit code.")), valid_credit_code],
                               description=_l("18 characters, as printed on the business licence."))
-    city_id = SelectField(_l("City"), coerce=int, validators=[Optional()])
+    city_id = SelectField(_l("City"), coerce=int, validators=[Optional()],
+                          description=_l("Leave empty if your organisation is based outside Shandong."))
     industry_id = SelectField(_l("Industry"), coerce=int, validators=[Optional()])
     size = SelectField(_l("Company size"), choices=[("small", _l("Small")), ("micro", _l("Micro")), ("medium", _l("Medium")), ("large", _l("Large"))])
     name = StringField(_l("Your name"), validators=[DataRequired(_l("Please enter your name.")), Length(max=80)])

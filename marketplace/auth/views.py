@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from marketplace.auth import services
 from marketplace.auth.forms import ConfirmForm, LoginForm, MemberForm, PasswordChangeForm, RegistrationForm, RoleForm
 from marketplace.auth.models import User
+from marketplace.errors import render_error
 from marketplace.extensions import db, limiter
 from marketplace.taxonomy.services import NONE, term_choices
 from marketplace.urls import safe_next
@@ -54,9 +55,20 @@ def register():
         else:
             _begin_session(user)
             db.session.commit()
-            flash(_("Welcome! Your organisation is registered."), "success")
-            return redirect(url_for("public.home"))
+            return redirect(_first_steps(user))
     return render_template("auth/register.html", form=form)
+
+
+def _first_steps(user) -> str:
+    """Where a newly registered organisation starts: its profile or its demands, not the home page."""
+    if user.org.kind == "provider":
+        flash(_("Welcome! Your organisation is registered. Complete your company profile, then describe your offerings."), "success")
+        return url_for("orgs.profile")
+    if user.org.kind == "manufacturer":
+        flash(_("Welcome! Your organisation is registered. Post your first demand to see matching AI providers."), "success")
+        return url_for("demands.mine")
+    flash(_("Welcome! Your organisation is registered."), "success")
+    return url_for("public.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -77,6 +89,16 @@ def login():
             flash(_("You are logged in."), "success")
             return redirect(safe_next(request.args.get("next")) or url_for("public.home"))
     return render_template("auth/login.html", form=form)
+
+
+@bp.errorhandler(429)
+def too_many_attempts(error):
+    """Locked out of the login form: say so beside the password and keep the email, not a bare error page."""
+    if request.endpoint != "auth.login":
+        return render_error(429)
+    form = LoginForm()
+    form.password.errors = [_("Too many failed attempts. Please wait a few minutes, then try again.")]
+    return render_template("auth/login.html", form=form), 429
 
 
 @bp.route("/logout", methods=["POST"])

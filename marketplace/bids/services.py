@@ -114,11 +114,14 @@ def shortlist(bid: Bid) -> Bid:
     return bid
 
 
+DECLINABLE = ("submitted", "shortlisted")
+
+
 def decline(bid: Bid, reason: str) -> Bid:
     reason = (reason or "").strip()
     if not reason:
         raise BidError(_l("Please give a reason."), "reason")
-    if bid.status not in ("submitted", "shortlisted"):
+    if bid.status not in DECLINABLE:
         raise BidError(_l("Only a submitted or shortlisted bid can be declined."))
     bid.status = "declined"
     bid.decline_reason = reason
@@ -171,14 +174,23 @@ def close_demand(demand) -> None:
         notify_org(bid.provider, "demand.closed", _link(demand), demand=demand.title)
 
 
-def review(user, demand, rating: int, comment: str) -> Review:
+def review_problem(demand):
+    """Why the demand's award cannot be reviewed now, or None when it can."""
     if demand.status != "closed":
-        raise BidError(_l("Close the demand after delivery before reviewing the provider."))
+        return _l("Close the demand after delivery before reviewing the provider.")
     bid = awarded_bid(demand.id)
     if bid is None:
-        raise BidError(_l("There is no awarded bid to review."))
+        return _l("There is no awarded bid to review.")
     if db.session.scalar(sa.select(Review.id).where(Review.bid_id == bid.id)) is not None:
-        raise BidError(_l("This award has already been reviewed."))
+        return _l("This award has already been reviewed.")
+    return None
+
+
+def review(user, demand, rating: int, comment: str) -> Review:
+    problem = review_problem(demand)
+    if problem:
+        raise BidError(problem)
+    bid = awarded_bid(demand.id)
     if rating not in range(1, 6):
         raise BidError(_l("Please choose a rating from 1 to 5."), "rating")
     item = Review(bid_id=bid.id, demand_id=demand.id, provider_org_id=bid.provider_org_id, reviewer_org_id=user.org_id,

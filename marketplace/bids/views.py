@@ -108,6 +108,9 @@ def award(bid_id: int):
 @login_required
 def decline(bid_id: int):
     bid = get_bid_for_firm(bid_id)
+    if request.method == "GET" and bid.status not in services.DECLINABLE:
+        flash(_("Only a submitted or shortlisted bid can be declined."), "warning")
+        return _back(bid)
     form = DeclineForm()
     status = 200
     if form.validate_on_submit():
@@ -147,6 +150,10 @@ def close(demand_id: int):
 @login_required
 def review(demand_id: int):
     demand = get_own_demand(demand_id)
+    problem = services.review_problem(demand)
+    if problem and request.method == "GET":  # e.g. a bookmarked link: no form for a review that cannot be made
+        flash(problem, "warning")
+        return redirect(url_for("demands.detail", demand_id=demand.id))
     form = ReviewForm()
     if form.validate_on_submit():
         try:

@@ -129,7 +129,17 @@ def by_month(rows: list[DemandRow]) -> list[tuple[str, dict[str, int]]]:
     months: dict[str, list[DemandRow]] = defaultdict(list)
     for row in rows:
         months[row.month].append(row)
-    return [(month, funnel(months[month])) for month in sorted(months)]
+    return [(month, funnel(months.get(month, []))) for month in month_range(min(months), max(months))] if months else []
+
+
+def month_range(first: str, last: str) -> list[str]:
+    """Every "YYYY-MM" from first to last, so a month without demands shows as zero rather than vanishing."""
+    year, month = map(int, first.split("-"))
+    out = []
+    while f"{year:04d}-{month:02d}" <= last:
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
 
 
 def by_group(rows: list[DemandRow], group: str) -> list[tuple[object, dict[str, int]]]:

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, DecimalField, HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
 MAX_AMOUNT = Decimal("1000000")  # 万元: 100 亿元 is beyond any single retrofit
 
@@ -31,9 +31,15 @@ def is_stale(form, obj, message) -> bool:
     return True
 
 
+def parsed(form, field) -> None:
+    """Stop here when the number could not be read: the field already says so, and a range message would repeat it."""
+    if field.data is None:
+        raise StopValidation()
+
+
 def amount_field(label):
     return DecimalField(
-        label, places=2, validators=[Optional(), NumberRange(min=0, max=MAX_AMOUNT, message=_l("Enter an amount between 0 and 1,000,000 (万元)."))],
+        label, places=2, validators=[Optional(), parsed, NumberRange(min=0, max=MAX_AMOUNT, message=_l("Enter an amount between 0 and 1,000,000 (万元)."))],
         description=_l("In 万元 (10,000 CNY)."),
     )
 

@@ -12,7 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from marketplace.demands import access, exports, importer, jobs, once, services
 from marketplace.demands.forms import AddToListForm, DemandListForm, ImportConfirmForm, ImportForm
 from marketplace.demands.models import Demand, DemandList
-from marketplace.demands.queries import bid_counts
+from marketplace.demands.queries import bid_counts, own_demands
 from marketplace.demands.views import bp, require_manufacturer
 from marketplace.errors import fail, render_error
 from marketplace.extensions import db
@@ -176,7 +176,8 @@ def list_export(list_id: int):
 @login_required
 def mine_export():
     require_manufacturer()
-    demands = db.session.scalars(sa.select(Demand).where(Demand.org_id == current_user.org_id).order_by(Demand.id)).all()
+    # The same status, keyword and sort as the "My demands" page the link was on.
+    demands = db.session.scalars(own_demands(current_user.org_id, request.args)).all()
     return _export(demands, f"{current_user.org.name}-{date.today().isoformat()}")
 
 

@@ -170,6 +170,9 @@ def publish(demand_id: int):
 @login_required
 def cancel(demand_id: int):
     demand = get_own_demand(demand_id)
+    if request.method == "GET" and demand.status not in services.EDITABLE_STATUSES:
+        flash(_("Only draft or open demands can be cancelled."), "warning")
+        return redirect(url_for("demands.detail", demand_id=demand.id))
     form = ReasonForm()
     if form.validate_on_submit():
         try:

@@ -38,7 +38,7 @@ class MatchEngine:
         self.model_path = app.config.get("EMBEDDING_MODEL", "")
         self.index_dir = Path(app.config["MATCHING_INDEX_DIR"])
         self.weights = FusionWeights.from_mapping(app.config.get("MATCHING_WEIGHTS"))
-        self.approx_threshold = app.config.get("MATCHING_APPROX_THRESHOLD", 200_000)
+        self.approx_threshold = app.config.get("MATCHING_APPROX_THRESHOLD", 50_000)
         self.matcher: Matcher | None = None
         self.synced_until: datetime | None = None
         self.lock = threading.RLock()

@@ -54,6 +54,9 @@ class Encoder:
             raise EmbeddingModelError(f"{setting}: {path} is not a sentence-transformers model folder (no modules.json or config.json).")
         try:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()  # no "Loading weights" bar in CLI output
 
             self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
             probe = self.model.encode(["probe"], convert_to_numpy=True)

@@ -76,7 +76,7 @@ class FusionWeights:
 
     dense: float = 0.35
     lexical: float = 0.2
-    scenario: float = 0.25
+    scenario: float = 0.3
     industry: float = 0.03
     chain: float = 0.02
     stage: float = 0.02

@@ -7,18 +7,23 @@ from wtforms import (BooleanField, DateField, DecimalField, FieldList, Form, For
                      SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from marketplace.demands.forms import parsed
+
 RUBRIC_ROWS = 8
 DATE = {"type": "date"}
 
 
 class RubricRowForm(Form):
     name = StringField(_l("Item"), validators=[Optional(), Length(max=200)])
-    max_points = IntegerField(_l("Max points"), validators=[Optional(), NumberRange(min=1, max=1000, message=_l("Between 1 and 1000."))])
+    max_points = IntegerField(_l("Max points"), validators=[Optional(), parsed, NumberRange(min=1, max=1000, message=_l("Between 1 and 1000."))])
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if self.name.data and self.name.data.strip() and self.max_points.data is None and not self.max_points.errors:
             self.max_points.errors = list(self.max_points.errors) + [str(_l("Give the item’s maximum points."))]
+            valid = False
+        if self.max_points.data is not None and not (self.name.data or "").strip():
+            self.name.errors = list(self.name.errors) + [str(_l("Name the item, or clear its points."))]
             valid = False
         return valid
 
@@ -36,10 +41,10 @@ class PoolForm(FlaskForm):
                              description=_l("What an applicant must meet, e.g. registered capital, cases in the industry."))
     opens_on = DateField(_l("Applications open on"), validators=[Optional()], render_kw=DATE)
     closes_on = DateField(_l("Applications close on"), validators=[Optional()], render_kw=DATE)
-    quota = IntegerField(_l("Quota (members admitted)"), validators=[Optional(), NumberRange(min=1, max=10000, message=_l("Between 1 and 10000."))],
+    quota = IntegerField(_l("Quota (members admitted)"), validators=[Optional(), parsed, NumberRange(min=1, max=10000, message=_l("Between 1 and 10000."))],
                          description=_l("Leave empty for no limit."))
     recheck_months = IntegerField(_l("Re-check members every (months)"),
-                                  validators=[Optional(), NumberRange(min=1, max=60, message=_l("Between 1 and 60."))])
+                                  validators=[Optional(), parsed, NumberRange(min=1, max=60, message=_l("Between 1 and 60."))])
     rubric = FieldList(FormField(RubricRowForm), min_entries=RUBRIC_ROWS, max_entries=RUBRIC_ROWS)
     version = HiddenField()
     nonce = HiddenField()
@@ -64,7 +69,7 @@ def score_form_class(items):
     for item in items:
         setattr(ScoreForm, f"points_{item.id}", DecimalField(
             _l("Points"), places=1,
-            validators=[Optional(), NumberRange(min=0, max=item.max_points,
+            validators=[Optional(), parsed, NumberRange(min=0, max=item.max_points,
                                                 message=_l("Between 0 and %(max)d.", max=item.max_points))],
             render_kw={"min": 0, "max": item.max_points, "step": "0.5", "inputmode": "decimal"}))
         setattr(ScoreForm, f"comment_{item.id}", TextAreaField(_l("Comment"), validators=[Length(max=2000)], render_kw={"rows": 2}))

@@ -158,6 +158,9 @@ def answer_appeal(application_id: int):
 
 # ----------------------------------------------------------------------------- members
 
+MEMBER_ACTIONS = {"admitted": ("suspend", "remove"), "suspended": ("reinstate", "remove")}
+
+
 def _render_members(pool, failed_id=None, failed_form=None, problem=None, status=200):
     people = queries.members(pool, ("admitted", "suspended", "removed"))
     forms = {}
@@ -170,6 +173,7 @@ def _render_members(pool, failed_id=None, failed_form=None, problem=None, status
                 action_form = failed_form
             else:
                 check_form = failed_form
+        action_form.action.choices = [c for c in action_form.action.choices if c[0] in MEMBER_ACTIONS.get(member.status, ())]
         forms[member.id] = (action_form, check_form)
     return render_template("pools/members.html", pool=pool, people=people, forms=forms, problem=problem,
                            failed_id=failed_id, due={m.id: reviewing.due_for_recheck(m) for m in people},
