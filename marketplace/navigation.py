@@ -22,7 +22,7 @@ ROLE_MENUS = {
         ("opportunities.index", _l("Opportunities")),
         ("offerings.mine", _l("My offerings")),
         ("bids.mine", _l("My bids")),
-        ("applications.calls", _l("Pools")),
+        ("applications.calls", _l("Pool applications")),
         ("orgs.profile", _l("Company profile")),
     ],
     "bureau": [
@@ -80,7 +80,10 @@ def _items(entries) -> list[NavItem]:
 def role_nav() -> list[NavItem]:
     entries = list(PUBLIC_MENU)
     if current_user.is_authenticated:
-        entries = ROLE_MENUS.get(current_user.kind, []) + [e for e in entries if e[0] not in dict(ROLE_MENUS.get(current_user.kind, []))]
+        role_entries = ROLE_MENUS.get(current_user.kind, [])
+        # Providers reach the pools through their own "pool applications" page.
+        public = [] if current_user.kind == "provider" else [e for e in entries if e[0] not in dict(role_entries)]
+        entries = role_entries + public
     return _items(entries)
 
 

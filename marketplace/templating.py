@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
@@ -10,6 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from marketplace.i18n import is_english
+from marketplace.matching.text import format_amount
 from marketplace.navigation import role_nav, status_label
 
 
@@ -20,14 +20,8 @@ def term_label(term) -> str:
 
 
 def money(value) -> str:
-    """Amounts are kept in 万元 (10,000 CNY)."""
-    if value is None:
-        return ""
-    number = Decimal(value).normalize()
-    text = f"{number:f}"
-    if is_english():
-        return f"¥{Decimal(value) * 10:,.0f}k" if Decimal(value) < 100 else f"¥{Decimal(value) / 100:,.2f}M".replace(".00M", "M")
-    return f"{text} 万元"
+    """Amounts are kept in 万元 (10,000 CNY): "50 万元", or "¥500k" / "¥1.5M" in English."""
+    return format_amount(value, is_english())
 
 
 def money_range(low, high) -> str:
@@ -61,7 +55,9 @@ def _date(value, format="medium") -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return format_datetime(value, "short" if format == "medium" else format)
+        if format == "medium":  # to the minute, written the same way as plain dates
+            format = "MMM d, yyyy HH:mm" if is_english() else "yyyy年M月d日 HH:mm"
+        return format_datetime(value, format)
     if isinstance(value, date):
         return format_date(value, format)
     return str(value)

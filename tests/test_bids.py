@@ -255,6 +255,19 @@ def test_invitation_flow(client, db, world):
     assert client.post(f"/bids/invitations/{invitation.id}/answer", data={"answer": "decline"}).status_code == 404
 
 
+def test_a_provider_who_already_bid_is_not_invited(client, db, world):
+    from marketplace.bids.models import Invitation
+
+    demand = world["demand"]
+    make_bid(demand, world["alpha"], offering=world["offering"])
+    db.session.commit()
+    login(client, world["owner"])
+    response = client.post(f"/bids/demand/{demand.id}/invite", data={"provider_org_id": world["alpha"].id})
+    assert response.status_code == 302
+    assert "已对该需求报价" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert not db.session.scalars(sa.select(Invitation)).all() and kinds_for(db, world["alpha_user"]) == []
+
+
 def test_bid_cards_show_rating_and_pool_badges(client, db, world):
     from tests.conftest import make_application, make_pool
 

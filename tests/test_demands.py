@@ -117,6 +117,7 @@ def test_edit_from_a_stale_page_is_refused_with_the_text_kept(client, db, firm):
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "我在旧页面上写的标题" in html and "其他人已保存" in html
+    assert "请修改下方标出的字段" not in html  # no field is marked, so the page must not say so
     db.session.refresh(demand)
     assert demand.title == "第一次修改"
     # The re-rendered form carries the current version: saving again is a deliberate overwrite.

@@ -129,3 +129,18 @@ def test_long_english_menu_stays_readable_on_a_laptop(live_server, browser_page,
     result = page.evaluate(NAV_CHECK)
     assert result == {"wrapped": [], "overflow": False}
     assert page.get_by_role("link", name="Notifications").is_visible()  # the bell keeps its accessible name
+
+
+def test_amounts_read_naturally_in_both_languages(app):
+    from marketplace.matching.text import format_amount
+
+    assert [format_amount(v, True) for v in (0, 50, 150, 12.5)] == ["¥0", "¥500k", "¥1.5M", "¥125k"]
+    assert [format_amount(v, False) for v in (0, 30, 12.5)] == ["0 万元", "30 万元", "12.5 万元"]
+
+
+def test_providers_see_one_pools_entry_in_the_menu(client, db):
+    provider = make_user(make_org("provider"))
+    db.session.commit()
+    login(client, provider)
+    html = client.get("/").get_data(as_text=True)
+    assert "入库申请" in html and "服务商资源池" not in html

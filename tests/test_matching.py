@@ -221,3 +221,18 @@ def test_hybrid_beats_best_single_signal_on_dev_set(encoder, scenarios):
     best_single = max(result["dense"]["ndcg@10"], result["lexical"]["ndcg@10"])
     assert result["hybrid"]["ndcg@10"] >= best_single + 0.05, result
     assert set(result["hybrid"]) == {"ndcg@10", "mrr@10", "recall@10", "recall@100"}
+
+
+def test_budget_reason_says_within_only_when_the_price_fits_inside(scenarios):
+    matcher = Matcher(8, taxonomy=scenarios)
+    demand = MatchDocument(1, "demand", "铸件缺陷检测", "砂眼 气孔 90 件", budget_min=30, budget_max=60)
+    inside = MatchDocument(1, "offering", "视觉检测", "砂眼 气孔 检测 90", budget_min=35, budget_max=50)
+    overlapping = MatchDocument(2, "offering", "视觉检测系统", "砂眼 气孔 检测 90", budget_min=30, budget_max=80)
+    for doc in (inside, overlapping):
+        matcher.upsert(doc, None)
+    reasons = {m.id: {r.code: r for r in m.reasons} for m in matcher.rank(demand, None, k=5)}
+    assert "之内" in reasons[1]["budget"].zh and "within" in reasons[1]["budget"].en
+    assert "重叠" in reasons[2]["budget"].zh and "overlaps" in reasons[2]["budget"].en
+    assert "¥300k – ¥600k" in reasons[1]["budget"].en and "30 万元 – 60 万元" in reasons[1]["budget"].zh
+    shared = reasons[1]["shared_terms"]
+    assert "90" not in shared.zh and "砂眼" in shared.zh

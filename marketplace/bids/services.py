@@ -214,6 +214,9 @@ def invite(user, demand, provider, offering=None, message: str = "") -> Invitati
         raise BidError(_l("Only open demands take invitations."))
     if provider is None or provider.kind != "provider":
         raise BidError(_l("Choose a provider to invite."))
+    if db.session.scalar(sa.select(Bid.id).where(Bid.demand_id == demand.id, Bid.provider_org_id == provider.id,
+                                                  Bid.status.in_(LIVE_BID_STATUSES))) is not None:
+        raise BidError(_l("%(provider)s has already bid on this demand.", provider=provider.name))
     existing = db.session.scalar(sa.select(Invitation).where(
         Invitation.demand_id == demand.id, Invitation.provider_org_id == provider.id))
     if existing is not None:

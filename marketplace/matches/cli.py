@@ -72,7 +72,8 @@ def benchmark(sizes: str, queries: int) -> None:
     from marketplace.matching import benchmark as bench
 
     bench.main(model_path=current_app.config.get("EMBEDDING_MODEL", ""),
-               sizes=[int(s) for s in sizes.split(",") if s.strip()], n_queries=queries)
+               sizes=[int(s) for s in sizes.split(",") if s.strip()], n_queries=queries,
+               approx_threshold=current_app.config["MATCHING_APPROX_THRESHOLD"])
 
 
 def _scenario_taxonomy() -> list[dict]:

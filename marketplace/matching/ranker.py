@@ -20,7 +20,7 @@ import numpy as np
 from .index import DEFAULT_APPROX_THRESHOLD, VectorIndex
 from .lexical import LexicalIndex
 from .taxonomy_inference import ScenarioInferer
-from .text import add_words, assemble, han_share, words
+from .text import add_words, assemble, format_amount_range, han_share, words
 
 KINDS = ("demand", "offering")
 
@@ -350,7 +350,8 @@ class Matcher:
         out: list[Reason] = []
         if dense_factor > 0.3 and sig["dense"] >= 0.3:
             out.append(Reason("similarity", f"语义相似度 {sig['dense']:.2f}", f"Semantic similarity {sig['dense']:.2f}"))
-        shared = set(words(query.full_text())) & set(words(doc.full_text()))
+        # Bare numbers ("90", "2026") are shared by chance; they are no evidence to show.
+        shared = {t for t in set(words(query.full_text())) & set(words(doc.full_text())) if not _is_number(t)}
         if shared:
             terms = sorted(shared, key=lambda t: (-col.lexical.term_idf(t), t))[:5]
             out.append(Reason("shared_terms", "共同关键词：" + "、".join(terms), "Shared terms: " + ", ".join(terms)))
@@ -376,7 +377,12 @@ class Matcher:
             out.append(Reason("pool", "服务商已入选覆盖该需求的资源池", "Provider admitted to a pool covering this demand"))
         if _has_range(query) and _has_range(doc) and sig["budget"] >= 0.99:
             demand, offer = (query, doc) if query.kind == "demand" else (doc, query)
-            out.append(Reason("budget", f"报价 {_fmt_range(offer)} 万元在预算 {_fmt_range(demand)} 万元内", f"Price {_fmt_range(offer)} (10k CNY) fits the budget {_fmt_range(demand)}"))
+            price_zh, price_en = _fmt_range(offer, False), _fmt_range(offer, True)
+            budget_zh, budget_en = _fmt_range(demand, False), _fmt_range(demand, True)
+            if _within(offer, demand):
+                out.append(Reason("budget", f"报价 {price_zh} 在预算 {budget_zh} 之内", f"Price {price_en} is within the budget {budget_en}"))
+            else:
+                out.append(Reason("budget", f"报价 {price_zh} 与预算 {budget_zh} 有重叠", f"Price {price_en} overlaps the budget {budget_en}"))
         if doc.kind == "offering" and (doc.rating_count or doc.awarded_count):
             rating = f"{doc.rating_avg:.1f}" if doc.rating_avg is not None else "-"
             out.append(Reason("track_record", f"评分 {rating}（{doc.rating_count} 条评价），已中标 {doc.awarded_count} 次", f"Rated {rating} ({doc.rating_count} reviews), {doc.awarded_count} awards"))
@@ -425,15 +431,23 @@ def _industry_overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return float(any(x.startswith(y) or y.startswith(x) for x in a for y in b))
 
 
+def _is_number(term: str) -> bool:
+    return term.replace(".", "", 1).replace(",", "").isdigit()
+
+
 def _has_range(doc: MatchDocument) -> bool:
     return doc.budget_min is not None or doc.budget_max is not None
 
 
-def _fmt_range(doc: MatchDocument) -> str:
-    lo, hi = doc.budget_min, doc.budget_max
-    if lo is not None and hi is not None:
-        return f"{lo:g}–{hi:g}"
-    return f"≥{lo:g}" if lo is not None else f"≤{hi:g}"
+def _fmt_range(doc: MatchDocument, english: bool) -> str:
+    return format_amount_range(doc.budget_min, doc.budget_max, english)
+
+
+def _within(offer: MatchDocument, demand: MatchDocument) -> bool:
+    """The whole price range lies inside the budget range."""
+    b_lo, b_hi = demand.budget_min or 0.0, demand.budget_max if demand.budget_max is not None else math.inf
+    p_lo, p_hi = offer.budget_min or 0.0, offer.budget_max if offer.budget_max is not None else math.inf
+    return b_lo <= p_lo and p_hi <= b_hi
 
 
 def _budget_fit(query: MatchDocument, doc: MatchDocument) -> float:

@@ -138,3 +138,29 @@ def _stem(word: str) -> str:
     if word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
+
+
+def format_amount(wan: float | None, english: bool) -> str:
+    """An amount kept in 万元 (10,000 CNY), as people read it: "50 万元" or "¥500k" / "¥1.5M"."""
+    if wan is None:
+        return ""
+    wan = float(wan)
+    if not english:
+        return f"{wan:,.2f}".rstrip("0").rstrip(".") + " 万元"
+    if wan == 0:
+        return "¥0"
+    if wan < 100:
+        return f"¥{wan * 10:,.1f}".rstrip("0").rstrip(".") + "k"
+    return f"¥{wan / 100:,.2f}".rstrip("0").rstrip(".") + "M"
+
+
+def format_amount_range(low: float | None, high: float | None, english: bool) -> str:
+    if low is not None and high is not None:
+        if low == high:
+            return format_amount(low, english)
+        return f"{format_amount(low, english)} – {format_amount(high, english)}"
+    if low is not None:
+        return ("from " if english else "") + format_amount(low, english) + ("" if english else " 起")
+    if high is not None:
+        return ("up to " if english else "") + format_amount(high, english) + ("" if english else " 以内")
+    return ""
