@@ -26,7 +26,7 @@ ROLE_MENUS = {
         ("orgs.profile", _l("Company profile")),
     ],
     "bureau": [
-        ("pools.manage", _l("Pools")),
+        ("pools.manage", _l("Manage pools")),
         ("bureau_lists.index", _l("Chain demand lists")),
         ("dashboard.index", _l("Dashboard")),
         ("audit.log", _l("Audit log")),

@@ -385,7 +385,12 @@ class Matcher:
                 out.append(Reason("budget", f"报价 {price_zh} 与预算 {budget_zh} 有重叠", f"Price {price_en} overlaps the budget {budget_en}"))
         if doc.kind == "offering" and (doc.rating_count or doc.awarded_count):
             rating = f"{doc.rating_avg:.1f}" if doc.rating_avg is not None else "-"
-            out.append(Reason("track_record", f"评分 {rating}（{doc.rating_count} 条评价），已中标 {doc.awarded_count} 次", f"Rated {rating} ({doc.rating_count} reviews), {doc.awarded_count} awards"))
+            if doc.rating_count:
+                zh = f"评分 {rating}（{doc.rating_count} 条评价），已中标 {doc.awarded_count} 次"
+                en = f"Rated {rating} ({doc.rating_count} reviews), {doc.awarded_count} awards"
+            else:
+                zh, en = f"已中标 {doc.awarded_count} 次，暂无评价", f"{doc.awarded_count} awards, no reviews yet"
+            out.append(Reason("track_record", zh, en))
         return out
 
     # -- persistence ----------------------------------------------------------------------------
