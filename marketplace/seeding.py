@@ -326,7 +326,26 @@ class _Loader:
                     ))
                     total += Decimal(str(points))
                 application.total_score = total if a.get("scores") else None
+                self.session.flush()
+                self.audit_application(application, a, bureau_user)
         self.session.flush()
+
+    def audit_application(self, application: PoolApplication, entry: dict, bureau_user: int | None) -> None:
+        """The history a real application would have, so the demo's audit log and timelines are not empty."""
+        from marketplace.audit.models import AuditEvent
+
+        provider_user = self.owner_id(entry["provider"])
+        events = [("application.submitted", provider_user, application.submitted_at, {"pool_id": application.pool_id})]
+        if application.status in ("admitted", "rejected"):
+            detail = {"pool_id": application.pool_id, "batch": application.batch or "", "reason": application.decision_reason}
+            events.append((f"application.{application.status}", bureau_user, application.decided_at, detail))
+        for action, actor_id, when, detail in events:
+            actor = self.session.get(User, actor_id) if actor_id else None
+            self.session.add(AuditEvent(
+                actor_user_id=actor_id, actor_org_id=actor.org_id if actor else None, action=action,
+                object_type="pool_application", object_id=application.id, detail={**detail, "demo": True},
+                created_at=when or datetime(2026, 11, 1, 9),
+            ))
 
     # ------------------------------------------------------------ bids and reviews
     def load_bids(self) -> None:

@@ -300,3 +300,20 @@ def test_demo_accounts_can_log_in(seeded, client, email):
     user = seeded.scalar(sa.select(User).where(User.email == email))
     assert user is not None
     login(client, user, password=DEMO_PASSWORD)
+
+
+def test_demo_applications_have_their_history_in_the_audit_log(app, db):
+    from marketplace.audit.models import AuditEvent
+    from marketplace.pools.models import PoolApplication
+
+    load_taxonomies(db.session)
+    load_demo(db.session)
+    db.session.commit()
+    rejected = db.session.scalar(sa.select(PoolApplication).where(PoolApplication.status == "rejected"))
+    actions = set(db.session.scalars(sa.select(AuditEvent.action).where(
+        AuditEvent.object_type == "pool_application", AuditEvent.object_id == rejected.id)))
+    assert actions == {"application.submitted", "application.rejected"}
+    total = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)))
+    load_demo(db.session)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) == total
