@@ -15,6 +15,7 @@ Never downloads a browser: chromium comes from Debian (`apt-get install chromium
 """
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from dataclasses import dataclass
@@ -83,6 +84,8 @@ def live_server(tmp_path, monkeypatch, live_server_config):
 def _playwright_browser():
     path = chromium_path()
     if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("Debian chromium is not installed on CI", pytrace=False)
         pytest.skip("Debian chromium is not installed (apt-get install chromium fonts-noto-cjk)")
     from playwright.sync_api import sync_playwright
 

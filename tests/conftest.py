@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -229,8 +230,33 @@ def csrf_token_from(html: str) -> str:
     return match.group(1)
 
 
-def postgres_url() -> str | None:
-    return os.environ.get("TEST_POSTGRES_URL")
+def require_env(name: str) -> str:
+    """A service address from the environment. Missing: the test is skipped on a developer's
+    machine, but fails on CI, where .ci/run provides every service, so nothing skips silently there."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    if os.environ.get("CI"):
+        pytest.fail(f"{name} is not set on CI", pytrace=False)
+    pytest.skip(f"{name} not set")
+
+
+@contextmanager
+def fresh_postgres_database():
+    """A new, empty PostgreSQL database for one test; yields its URL and drops it afterwards."""
+    import uuid
+
+    url = require_env("TEST_POSTGRES_URL")
+    name = f"mkt_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 # Browser fixtures (live_server, browser_page) live in tests/browser.py.
@@ -240,28 +266,14 @@ from tests.browser import _playwright_browser, browser_page, live_server, live_s
 @pytest.fixture
 def pg_app(tmp_path, monkeypatch):
     """Like `app`, on a fresh PostgreSQL database (for tests where the database matters:
-    constraints, concurrency). Skipped when TEST_POSTGRES_URL is not set."""
-    import uuid
-
-    url = postgres_url()
-    if not url:
-        pytest.skip("TEST_POSTGRES_URL not set")
-    name = f"mkt_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    target = sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
-    app = create_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=target))
-    fresh_g_per_request(app)
-    try:
+    constraints, concurrency). Needs TEST_POSTGRES_URL (see require_env)."""
+    with fresh_postgres_database() as url:
+        monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+        app = create_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=url))
+        fresh_g_per_request(app)
         with app.app_context():
             _db.create_all()
             load_test_taxonomies()
             yield app
             _db.session.remove()
             _db.engine.dispose()
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from marketplace.auth.models import LoginSession, User
 from marketplace.orgs.credit_code import complete
 from marketplace.orgs.models import Organisation
-from tests.conftest import TEST_PASSWORD, base_config, csrf_token_from, login, make_org, make_user, term
+from tests.conftest import TEST_PASSWORD, base_config, require_env, csrf_token_from, login, make_org, make_user, term
 
 VALID_CODE = complete("91370700MA3C5FJK7")
 
@@ -213,12 +213,9 @@ class TestRateLimitSharedInRedis:
 
     @pytest.fixture
     def app_config(self, tmp_path):
-        import os
         import uuid
 
-        url = os.environ.get("TEST_REDIS_URL")
-        if not url:
-            pytest.skip("TEST_REDIS_URL not set")
+        url = require_env("TEST_REDIS_URL")
         return base_config(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=url,
                            SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'shared.sqlite3'}",
                            RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}", LOGIN_LIMIT_PER_ACCOUNT="2 per 15 minutes")

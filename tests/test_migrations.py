@@ -1,6 +1,4 @@
 """The schema is made by Alembic: upgrading an empty database reaches exactly the models."""
-import uuid
-
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -10,7 +8,7 @@ from flask_migrate import downgrade, upgrade
 from marketplace import create_app
 from marketplace.db import Base
 from marketplace.extensions import db
-from tests.conftest import postgres_url
+from tests.conftest import fresh_postgres_database
 
 
 def upgrade_and_compare(url: str, tmp_path, monkeypatch) -> list:
@@ -36,17 +34,5 @@ def test_sqlite_upgrade_to_head_matches_models(tmp_path, monkeypatch):
 
 @pytest.mark.postgres
 def test_postgres_upgrade_to_head_matches_models(tmp_path, monkeypatch):
-    url = postgres_url()
-    if not url:
-        pytest.skip("TEST_POSTGRES_URL not set")
-    name = f"mkt_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        target = sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
-        assert upgrade_and_compare(target, tmp_path, monkeypatch) == []
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres_database() as url:
+        assert upgrade_and_compare(url, tmp_path, monkeypatch) == []
