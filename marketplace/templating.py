@@ -9,7 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from marketplace.i18n import is_english
-from marketplace.matching.text import format_amount
+from marketplace.matching.text import format_amount, format_amount_range
 from marketplace.navigation import role_nav, status_label
 
 
@@ -33,9 +33,7 @@ def money_range(low, high) -> str:
         return _("up to %(amount)s", amount=money(high))
     if high is None:
         return _("from %(amount)s", amount=money(low))
-    if low == high:
-        return money(low)
-    return f"{money(low)} – {money(high)}"
+    return format_amount_range(low, high, is_english())
 
 
 def url_with(**changes) -> str:

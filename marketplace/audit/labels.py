@@ -56,9 +56,14 @@ ACTION_LABELS = {
 }
 
 
+def _label(table: dict, key: str) -> str:
+    """The translated label for `key`, or the key itself when it has none."""
+    label = table.get(key)
+    return str(label) if label is not None else key
+
+
 def action_label(action: str) -> str:
-    label = ACTION_LABELS.get(action)
-    return str(label) if label is not None else action
+    return _label(ACTION_LABELS, action)
 
 
 OBJECT_LABELS = {
@@ -81,8 +86,7 @@ OBJECT_LABELS = {
 
 def object_label(object_type: str) -> str:
     """The readable name of an audited object's type; an unknown type is shown as stored."""
-    label = OBJECT_LABELS.get(object_type)
-    return str(label) if label is not None else object_type
+    return _label(OBJECT_LABELS, object_type)
 
 
 DETAIL_LABELS = {
@@ -97,5 +101,4 @@ DETAIL_LABELS = {
 
 
 def detail_label(key: str) -> str:
-    label = DETAIL_LABELS.get(key)
-    return str(label) if label is not None else key
+    return _label(DETAIL_LABELS, key)

@@ -5,17 +5,13 @@ import sqlalchemy as sa
 
 from marketplace.demands.models import Demand, demand_scenario
 from marketplace.search import keyword_filter
-from marketplace.taxonomy.models import TaxonomyTerm
+from marketplace.taxonomy.services import term_id_subquery
 
 SORTS = {
     "newest": (Demand.published_at.desc().nulls_last(), Demand.id.desc()),
     "deadline": (Demand.deadline.asc().nulls_last(), Demand.id.desc()),
     "budget": (Demand.budget_max.desc().nulls_last(), Demand.id.desc()),
 }
-
-
-def _term_id(kind: str, code: str) -> sa.ScalarSelect:
-    return sa.select(TaxonomyTerm.id).where(TaxonomyTerm.kind == kind, TaxonomyTerm.code == code).scalar_subquery()
 
 
 def filtered_demands(base: sa.Select, args) -> sa.Select:
@@ -27,10 +23,10 @@ def filtered_demands(base: sa.Select, args) -> sa.Select:
     for kind, column in (("city", Demand.city_id), ("industry", Demand.industry_id), ("chain", Demand.chain_id),
                          ("stage", Demand.stage_id)):
         if args.get(kind):
-            query = query.where(column == _term_id(kind, args[kind]))
+            query = query.where(column == term_id_subquery(kind, args[kind]))
     if args.get("scenario"):
         query = query.where(
-            Demand.id.in_(sa.select(demand_scenario.c.demand_id).where(demand_scenario.c.term_id == _term_id("scenario", args["scenario"])))
+            Demand.id.in_(sa.select(demand_scenario.c.demand_id).where(demand_scenario.c.term_id == term_id_subquery("scenario", args["scenario"])))
         )
     if args.get("status") in ("draft", "open", "awarded", "closed", "cancelled"):
         query = query.where(Demand.status == args["status"])

@@ -110,18 +110,26 @@ class MatchEngine:
                 matcher.save(self.index_dir, meta=fingerprint or self._fingerprint())
             return len(demands), len(offerings)
 
-    def _stored_vectors(self, docs: list[MatchDocument]) -> dict[tuple[str, int], np.ndarray]:
-        """Current stored vectors (model and text hash both match) for these documents."""
-        wanted = {(d.kind, d.id): text_hash(d.full_text()) for d in docs}
-        out: dict[tuple[str, int], np.ndarray] = {}
+    def _embedding_rows(self, docs: list[MatchDocument]) -> dict[tuple[str, int], Embedding]:
+        """The stored embedding rows of these documents for the current model (current or not)."""
+        rows: dict[tuple[str, int], Embedding] = {}
         for kind in ("demand", "offering"):
-            ids = [i for k, i in wanted if k == kind]
+            ids = [d.id for d in docs if d.kind == kind]
             for chunk in _chunks(ids, 900):
                 for row in db.session.scalars(sa.select(Embedding).where(
                         Embedding.object_type == kind, Embedding.object_id.in_(chunk),
                         Embedding.model_name == self.encoder.name)):
-                    if wanted[(kind, row.object_id)] == row.text_hash:
-                        out[(kind, row.object_id)] = row.as_array()
+                    rows[(kind, row.object_id)] = row
+        return rows
+
+    def _stored_vectors(self, docs: list[MatchDocument]) -> dict[tuple[str, int], np.ndarray]:
+        """Current stored vectors (model and text hash both match) for these documents."""
+        rows = self._embedding_rows(docs)
+        out: dict[tuple[str, int], np.ndarray] = {}
+        for doc in docs:
+            row = rows.get((doc.kind, doc.id))
+            if row is not None and row.text_hash == text_hash(doc.full_text()):
+                out[(doc.kind, doc.id)] = row.as_array()
         return out
 
     # ---------------------------------------------------------------- writes
@@ -129,21 +137,18 @@ class MatchEngine:
         """Encode and store vectors for objects whose text or model changed. Returns how many."""
         facts = ProviderFacts(o.org_id for o in objects if isinstance(o, Offering))
         docs = [demand_document(o) if isinstance(o, Demand) else offering_document(o, facts) for o in objects]
-        stored = self._stored_vectors(docs)
-        stale = [d for d in docs if (d.kind, d.id) not in stored]
+        rows = self._embedding_rows(docs)
+        hashes = {(d.kind, d.id): text_hash(d.full_text()) for d in docs}
+        stale = [d for d in docs if (d.kind, d.id) not in rows or rows[(d.kind, d.id)].text_hash != hashes[(d.kind, d.id)]]
         if not stale:
             return 0
         vectors = self.encoder.encode([d.full_text() for d in stale], batch_size=batch_size, show_progress_bar=progress)
-        existing = {(e.object_type, e.object_id): e for kind in ("demand", "offering") for chunk in
-                    _chunks([d.id for d in stale if d.kind == kind], 900) for e in db.session.scalars(
-                        sa.select(Embedding).where(Embedding.object_type == kind, Embedding.object_id.in_(chunk),
-                                                   Embedding.model_name == self.encoder.name))}
         for doc, vector in zip(stale, vectors):
-            row = existing.get((doc.kind, doc.id))
+            row = rows.get((doc.kind, doc.id))
             if row is None:
                 row = Embedding(object_type=doc.kind, object_id=doc.id, model_name=self.encoder.name)
                 db.session.add(row)
-            row.text_hash = text_hash(doc.full_text())
+            row.text_hash = hashes[(doc.kind, doc.id)]
             row.dim = int(vector.shape[0])
             row.vector = np.asarray(vector, np.float32).tobytes()
         return len(stale)

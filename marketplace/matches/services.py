@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from marketplace.demands import access
 from marketplace.demands.models import Demand
 from marketplace.extensions import db
 from marketplace.i18n import is_english
-from marketplace.matches.documents import demand_document, indexable, offering_document
+from marketplace.matches.documents import ProviderFacts, demand_document, indexable, offering_document
 from marketplace.matches.engine import get_engine
 from marketplace.matching.ranker import Match, Reason
 from marketplace.offerings.models import CaseStudy, Offering
@@ -47,6 +47,20 @@ def enabled() -> bool:
     return bool(current_app.config.get("MATCHING_ENABLED"))
 
 
+_FRESH = "_match_index_fresh"
+
+
+def _current():
+    """The engine and its matcher, brought up to date once per app context (a request), and again
+    only after this context commits: pages that rank many demands do not re-read changes each time."""
+    engine = get_engine()
+    if g.get(_FRESH):
+        return engine, engine.ready()
+    matcher = engine.refresh()
+    setattr(g, _FRESH, True)
+    return engine, matcher
+
+
 def _items(matches: list[Match], model) -> list[RankedItem]:
     if not matches:
         return []
@@ -57,8 +71,7 @@ def _items(matches: list[Match], model) -> list[RankedItem]:
 def offerings_for_demand(demand: Demand, viewer=None, limit: int = 10) -> list[RankedItem]:
     if not enabled():
         return []
-    engine = get_engine()
-    matcher = engine.refresh()
+    engine, matcher = _current()
     doc = demand_document(demand)
     return _items(matcher.rank(doc, engine.query_vector(doc), k=limit), Offering)
 
@@ -70,8 +83,7 @@ def visible_open_demand_ids(viewer) -> set[int]:
 def demands_for_offering(offering: Offering, viewer=None, limit: int = 10) -> list[RankedItem]:
     if not enabled():
         return []
-    engine = get_engine()
-    matcher = engine.refresh()
+    engine, matcher = _current()
     doc = offering_document(offering)
     allowed = visible_open_demand_ids(viewer)
     return _items(matcher.rank(doc, engine.query_vector(doc), k=limit, allowed=allowed), Demand)
@@ -81,17 +93,17 @@ def demands_for_provider(org, viewer=None, allowed_ids: set[int] | None = None, 
     """Open demands ranked for a provider: each demand scored by its best-matching offering."""
     if not enabled():
         return []
-    engine = get_engine()
-    matcher = engine.refresh()
+    engine, matcher = _current()
     allowed = visible_open_demand_ids(viewer)
     if allowed_ids is not None:
         allowed &= set(allowed_ids)
     if not allowed:
         return []
     offerings = db.session.scalars(sa.select(Offering).where(Offering.org_id == org.id, Offering.status == "published")).all()
+    facts = ProviderFacts([org.id])  # shared by all of the provider's offerings
     best: dict[int, tuple[Match, Offering]] = {}
     for offering in offerings:
-        doc = offering_document(offering)
+        doc = offering_document(offering, facts)
         for match in matcher.rank(doc, engine.query_vector(doc), k=limit, allowed=allowed):
             if match.id not in best or match.score > best[match.id][0].score:
                 best[match.id] = (match, offering)
@@ -107,8 +119,7 @@ def explain(demand: Demand, offering: Offering) -> RankedItem | None:
     """The full breakdown for one demand–offering pair."""
     if not enabled():
         return None
-    engine = get_engine()
-    matcher = engine.refresh()
+    engine, matcher = _current()
     doc = demand_document(demand)
     if indexable(offering):
         match = matcher.explain(doc, offering.id, engine.query_vector(doc))
@@ -163,6 +174,12 @@ def _store_vectors(session: Session) -> None:
 
         session.execute(sa.update(Offering).where(Offering.org_id.in_(providers)).values(updated_at=utc_now())
                         .execution_options(synchronize_session=False))
+
+
+@event.listens_for(Session, "after_commit")
+def _stale_after_commit(session: Session) -> None:
+    if has_app_context():
+        g.pop(_FRESH, None)
 
 
 @event.listens_for(Session, "after_soft_rollback")

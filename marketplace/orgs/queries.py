@@ -11,7 +11,7 @@ from marketplace.offerings.models import Offering, offering_chain, offering_indu
 from marketplace.orgs.models import Organisation, org_service_city
 from marketplace.pools.models import Pool, PoolApplication
 from marketplace.search import keyword_filter
-from marketplace.taxonomy.models import TaxonomyTerm
+from marketplace.taxonomy.services import term_id_subquery
 
 SORTS = {
     "name": (Organisation.name.asc(),),
@@ -24,10 +24,6 @@ class TrackRecord:
     rating_avg: float | None
     rating_count: int
     awarded_count: int
-
-
-def _term_id(kind: str, code: str) -> sa.ScalarSelect:
-    return sa.select(TaxonomyTerm.id).where(TaxonomyTerm.kind == kind, TaxonomyTerm.code == code).scalar_subquery()
 
 
 def _providers_with_offering_term(table: sa.Table, term) -> sa.Select:
@@ -44,14 +40,14 @@ def filtered_providers(args) -> sa.Select:
     if keyword is not None:
         query = query.where(keyword)
     if args.get("city"):
-        city = _term_id("city", args["city"])
+        city = term_id_subquery("city", args["city"])
         query = query.where(sa.or_(
             Organisation.city_id == city,
             Organisation.id.in_(sa.select(org_service_city.c.org_id).where(org_service_city.c.term_id == city)),
         ))
     for kind, table in (("industry", offering_industry), ("chain", offering_chain), ("scenario", offering_scenario)):
         if args.get(kind):
-            query = query.where(Organisation.id.in_(_providers_with_offering_term(table, _term_id(kind, args[kind]))))
+            query = query.where(Organisation.id.in_(_providers_with_offering_term(table, term_id_subquery(kind, args[kind]))))
     if args.get("verified") == "1":
         query = query.where(Organisation.verified.is_(True))
     return query.order_by(*SORTS.get(args.get("sort") or "name", SORTS["name"]))

@@ -8,7 +8,7 @@ from marketplace.orgs.models import Organisation
 from marketplace.pools.access import PUBLIC_POOL_STATUSES
 from marketplace.pools.models import APPLICATION_STATUSES, Pool, PoolApplication, pool_scenario
 from marketplace.search import keyword_filter
-from marketplace.taxonomy.models import TaxonomyTerm
+from marketplace.taxonomy.services import term_id_subquery
 
 QUEUE_SORTS = {
     "oldest": (PoolApplication.submitted_at.asc(), PoolApplication.id.asc()),
@@ -21,10 +21,6 @@ POOL_SORTS = {
     "closing": (Pool.closes_on.asc().nulls_last(), Pool.id.desc()),
     "name": (Pool.name.asc(), Pool.id.asc()),
 }
-
-
-def _term_id(kind: str, code: str) -> sa.ScalarSelect:
-    return sa.select(TaxonomyTerm.id).where(TaxonomyTerm.kind == kind, TaxonomyTerm.code == code).scalar_subquery()
 
 
 def managed_pools(user, args) -> sa.Select:
@@ -44,10 +40,10 @@ def public_pools(args) -> sa.Select:
     if args.get("status") in PUBLIC_POOL_STATUSES:
         query = query.where(Pool.status == args["status"])
     if args.get("city"):
-        query = query.where(Pool.city_id == _term_id("city", args["city"]))
+        query = query.where(Pool.city_id == term_id_subquery("city", args["city"]))
     if args.get("scenario"):
         query = query.where(Pool.id.in_(sa.select(pool_scenario.c.pool_id).where(
-            pool_scenario.c.term_id == _term_id("scenario", args["scenario"]))))
+            pool_scenario.c.term_id == term_id_subquery("scenario", args["scenario"]))))
     keyword = keyword_filter(args.get("q"), Pool.name, Pool.description, Pool.criteria)
     if keyword is not None:
         query = query.where(keyword)

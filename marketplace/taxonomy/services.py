@@ -41,6 +41,11 @@ def by_ids(ids) -> list[TaxonomyTerm]:
     return list(db.session.scalars(sa.select(TaxonomyTerm).where(TaxonomyTerm.id.in_(ids))))
 
 
+def term_id_subquery(kind: str, code: str) -> sa.ScalarSelect:
+    """The id of a term named by its code, as a subquery for filters (?city=weifang)."""
+    return sa.select(TaxonomyTerm.id).where(TaxonomyTerm.kind == kind, TaxonomyTerm.code == code).scalar_subquery()
+
+
 def by_code(kind: str, code: str | None) -> TaxonomyTerm | None:
     if not code:
         return None
