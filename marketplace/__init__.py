@@ -63,6 +63,7 @@ def register_extensions(app: Flask) -> None:
     from marketplace.auth import loader  # noqa: F401  (registers the user loader)
 
     _import_models()
+    _import_tasks()
 
 
 def _area_modules(name: str):
@@ -79,6 +80,12 @@ def _area_modules(name: str):
 def _import_models() -> None:
     """Import every area's models so metadata (and Alembic) sees all tables."""
     for _module in _area_modules("models"):
+        pass
+
+
+def _import_tasks() -> None:
+    """Import every area's tasks.py so its @job and @periodic functions are registered."""
+    for _module in _area_modules("tasks"):
         pass
 
 
