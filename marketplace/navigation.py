@@ -29,6 +29,7 @@ ROLE_MENUS = {
         ("pools.manage", _l("Manage pools")),
         ("bureau_lists.index", _l("Chain demand lists")),
         ("dashboard.index", _l("Dashboard")),
+        ("events.manage", _l("My events")),
         ("audit.log", _l("Audit log")),
     ],
     "admin": [
@@ -38,7 +39,7 @@ ROLE_MENUS = {
         ("audit.log", _l("Audit log")),
     ],
 }
-PUBLIC_MENU = [("pools.public_index", _l("Provider pools"))]
+PUBLIC_MENU = [("pools.public_index", _l("Provider pools")), ("events.index", _l("Matchmaking events"))]
 
 STATUS_LABELS = {
     "draft": _l("Draft"),
