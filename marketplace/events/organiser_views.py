@@ -7,6 +7,7 @@ import secrets
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -22,10 +23,10 @@ from marketplace.pagination import paginate
 from marketplace.taxonomy.services import NONE, term_choices
 
 UNPLACED_REASONS = {
-    NO_SHARED_SLOT: "The two attend no session in common.",
-    PARTICIPANT_BUSY: "One of the two is already in a meeting in every slot they share.",
-    TABLES_FULL: "Every table is taken in the slots they share.",
-    NOT_REACHED: "The solver ran out of time before placing it; run the schedule again.",
+    NO_SHARED_SLOT: _l("The two attend no session in common."),
+    PARTICIPANT_BUSY: _l("One of the two is already in a meeting in every slot they share."),
+    TABLES_FULL: _l("Every table is taken in the slots they share."),
+    NOT_REACHED: _l("The solver ran out of time before placing it; run the schedule again."),
 }
 
 
@@ -213,7 +214,7 @@ def schedule(event_id: int):
         move_forms[meeting.id] = form
     return render_template("events/schedule.html", event=event, meetings=meetings, move_forms=move_forms,
                            sessions=queries.sessions_with_slots(event.id), unplaced=_last_unplaced(event),
-                           reasons={k: _(v) for k, v in UNPLACED_REASONS.items()})
+                           reasons={k: str(v) for k, v in UNPLACED_REASONS.items()})
 
 
 def _last_unplaced(event: Event) -> list:

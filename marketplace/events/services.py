@@ -185,7 +185,7 @@ def register(event: Event, org, user, demands: list, offerings: list, sessions: 
 
 def decide_registration(registration: Registration, approve: bool, reason: str = "") -> None:
     if registration.status != "pending":
-        raise EventError(_l("This registration was already decided: %(status)s.", status=registration.status), status=409)
+        raise EventError(_l("This registration was already decided."), status=409)
     if not approve and not reason.strip():
         raise EventError(_l("Give the reason for refusing; the organisation is told."), field="reason")
     registration.status = "approved" if approve else "rejected"

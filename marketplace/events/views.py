@@ -7,6 +7,7 @@ import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from marketplace.events import agenda as agenda_files
@@ -20,8 +21,8 @@ from marketplace.i18n import is_english
 bp = Blueprint("events", __name__, url_prefix="/events")
 
 STAGE_LABELS = {
-    "registered": "Registered", "requested": "Meetings requested", "accepted": "Accepted", "held": "Held",
-    "bid": "Followed by a bid", "awarded": "Awarded",
+    "registered": _l("Registered"), "requested": _l("Meetings requested"), "accepted": _l("Accepted"),
+    "held": _l("Held"), "bid": _l("Followed by a bid"), "awarded": _l("Awarded"),
 }
 
 
@@ -52,7 +53,7 @@ def show_error(error: EventError, form=None) -> None:
 
 
 def stage_label(code: str) -> str:
-    return _(STAGE_LABELS[code])
+    return str(STAGE_LABELS[code])
 
 
 # ------------------------------------------------------------------ public
