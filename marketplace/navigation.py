@@ -60,6 +60,8 @@ STATUS_LABELS = {
     "removed": _l("Removed"),
     "pending": _l("Pending"),
     "accepted": _l("Accepted"),
+    "approved": _l("Approved"),
+    "requested": _l("Requested"),
     "archived": _l("Archived"),
     "public": _l("Public"),
     "pool": _l("Pool members only"),
