@@ -303,3 +303,22 @@ def test_access_matrix(client, cast, db):
     for path in (f"/events/{event.id}/edit", f"/events/{event.id}/schedule", f"/events/{event.id}/registrations"):
         assert client.get(path).status_code == 403
     assert client.post(f"/events/{event.id}/schedule/run").status_code == 403
+
+
+def test_participants_who_booked_nothing_are_reminded_once_every_two_days(cast, db):
+    from marketplace.events.tasks import remind_participants_who_booked_nothing
+    from marketplace.notifications.models import Notification
+
+    event, firm_reg, provider_reg = _pair(cast, db)
+    idle = make_registration(event, make_org("provider", name="还没约的服务商"))
+    make_user(idle.org)
+    services.send_request(provider_reg, firm_reg.id, "")
+    db.session.commit()
+    assert remind_participants_who_booked_nothing() == 1
+    db.session.commit()
+    assert remind_participants_who_booked_nothing() == 0  # the same day: nothing twice
+    reminders = db.session.scalars(sa.select(Notification).where(Notification.kind == "event.book_reminder")).all()
+    assert len(reminders) == 1 and reminders[0].user_id == idle.org.users[0].id
+    idle.booking_reminded_at -= timedelta(days=2)
+    db.session.commit()
+    assert remind_participants_who_booked_nothing() == 1

@@ -11,5 +11,6 @@ MESSAGES.update({
     "event.meeting_requested": _l("%(firm)s asks to meet you at “%(title)s”."),
     "event.meeting_accepted": _l("%(firm)s accepted your meeting request."),
     "event.meeting_declined": _l("%(firm)s declined your meeting request."),
+    "event.book_reminder": _l("“%(title)s”: you have not booked any meeting yet. See who the matcher suggests."),
     "event.schedule_published": _l("The meeting schedule of “%(title)s” is published: see your agenda."),
 })

@@ -131,6 +131,7 @@ class Registration(TimestampMixin, Base):
     decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
     checkin_token: Mapped[str] = mapped_column(sa.String(43), unique=True)
     checked_in_at: Mapped[Optional[datetime]] = mapped_column()
+    booking_reminded_at: Mapped[Optional[datetime]] = mapped_column()  # last "book your meetings" reminder
     is_demo: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(default=1)
     __mapper_args__ = {"version_id_col": version}

@@ -79,7 +79,11 @@ def manage():
     _require_bureau()
     query = sa.select(Event).order_by(Event.event_date.desc(), Event.id.desc()) if current_user.is_admin \
         else queries.bureau_events(current_user.org_id)
-    return render_template("events/manage.html", page=paginate(query))
+    page = paginate(query)
+    from marketplace.events.views import STAGE_LABELS
+
+    return render_template("events/manage.html", page=page, funnels=queries.funnels(page.items),
+                           stages=[(code, str(STAGE_LABELS[code])) for code in queries.STAGES])
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -3,6 +3,7 @@ change of the participant list and stored, so the pages only read them."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -10,10 +11,11 @@ from marketplace.bids.models import Bid
 from marketplace.db import utc_now
 from marketplace.events.models import Registration, Suggestion
 from marketplace.extensions import db
-from marketplace.jobs import job
+from marketplace.jobs import job, periodic
 
 SUGGESTIONS_PER_PARTICIPANT = 10
 LIVE_BID_STATUSES = ("submitted", "shortlisted", "awarded")
+REMIND_EVERY = timedelta(days=2)  # as b2match does: a nudge every two days while booking is open
 
 
 @job("events.suggest", retries=2, retry_delay=30)
@@ -70,3 +72,31 @@ def _pairs_with_live_bids(firms, providers) -> set[tuple[int, int]]:
         Bid.demand_id.in_(list(demand_owner)), Bid.provider_org_id.in_([p.org_id for p in providers]),
         Bid.status.in_(LIVE_BID_STATUSES)))
     return {(demand_owner[demand_id], provider_org_id) for demand_id, provider_org_id in rows}
+
+
+@periodic("events.remind_booking", minute="0", hour="1")  # 09:00 in Shandong
+def remind_participants_who_booked_nothing() -> int:
+    """Every two days while booking is open, nudge approved participants with no meeting request
+    sent or received. The reminder time is stored, so a re-run the same day sends nothing."""
+    from marketplace.events import services
+    from marketplace.events.models import Event, MeetingRequest
+    from marketplace.notifications.services import notify_org
+
+    now = utc_now()
+    sent = 0
+    events = db.session.scalars(sa.select(Event).where(Event.status == "published",
+                                                       Event.event_date >= services.today())).all()
+    for event in events:
+        if not services.booking_open(event):
+            continue
+        involved = sa.select(MeetingRequest.from_id).where(MeetingRequest.event_id == event.id).union(
+            sa.select(MeetingRequest.to_id).where(MeetingRequest.event_id == event.id))
+        idle = db.session.scalars(sa.select(Registration).where(
+            Registration.event_id == event.id, Registration.status == "approved", Registration.id.not_in(involved),
+            sa.or_(Registration.booking_reminded_at.is_(None), Registration.booking_reminded_at <= now - REMIND_EVERY)))
+        for registration in idle:
+            notify_org(registration.org, "event.book_reminder", link=f"/events/{event.id}/me", title=event.title)
+            registration.booking_reminded_at = now
+            sent += 1
+    db.session.flush()
+    return sent

@@ -2,7 +2,7 @@
 
 Revision ID: events_0001
 Revises: 22f18e69b6d6
-Create Date: 2026-12-01 11:08:33.745393
+Create Date: 2026-12-01 11:33:18.491676
 
 """
 from alembic import op
@@ -81,6 +81,7 @@ def upgrade():
     sa.Column('decision_reason', sa.Text(), nullable=False),
     sa.Column('checkin_token', sa.String(length=43), nullable=False),
     sa.Column('checked_in_at', sa.DateTime(), nullable=True),
+    sa.Column('booking_reminded_at', sa.DateTime(), nullable=True),
     sa.Column('is_demo', sa.Boolean(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
