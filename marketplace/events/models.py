@@ -63,6 +63,9 @@ class Event(TimestampMixin, Base):
     demand_list_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("demand_list.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(sa.String(12), default="draft", index=True)
     schedule_published_at: Mapped[Optional[datetime]] = mapped_column()
+    # The solver runs in a job: asked for at one time, done at another; the page says "scheduling…" in between.
+    schedule_requested_at: Mapped[Optional[datetime]] = mapped_column()
+    scheduled_at: Mapped[Optional[datetime]] = mapped_column()
     create_token: Mapped[Optional[str]] = mapped_column(sa.String(43))
     is_demo: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(default=1)

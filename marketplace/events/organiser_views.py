@@ -18,7 +18,9 @@ from marketplace.events.models import Event, Meeting, Registration
 from marketplace.events.scheduler import NO_SHARED_SLOT, NOT_REACHED, PARTICIPANT_BUSY, TABLES_FULL
 from marketplace.events.services import EventError
 from marketplace.events.views import bp, get_event_or_404, is_organiser, show_error
+from marketplace.db import utc_now
 from marketplace.extensions import db
+from marketplace.jobs import enqueue
 from marketplace.pagination import paginate
 from marketplace.taxonomy.services import NONE, term_choices
 
@@ -218,7 +220,7 @@ def schedule(event_id: int):
         move_forms[meeting.id] = form
     return render_template("events/schedule.html", event=event, meetings=meetings, move_forms=move_forms,
                            sessions=queries.sessions_with_slots(event.id), unplaced=_last_unplaced(event),
-                           reasons={k: str(v) for k, v in UNPLACED_REASONS.items()})
+                           reasons={k: str(v) for k, v in UNPLACED_REASONS.items()}, scheduling=scheduling(event))
 
 
 def _last_unplaced(event: Event) -> list:
@@ -237,23 +239,19 @@ def _last_unplaced(event: Event) -> list:
 @login_required
 def run_schedule(event_id: int):
     event = organised_event_or_404(event_id)
-    try:
-        result = services.run_schedule(event)
-        db.session.commit()
-    except (EventError, ValueError) as error:
-        db.session.rollback()
-        flash(str(getattr(error, "message", error)), "danger")
+    if scheduling(event):
+        flash(_("The schedule is already being computed."), "info")
         return redirect(url_for("events.schedule", event_id=event.id))
-    if result.unplaced:
-        counts: dict[str, int] = {}
-        for code in result.unplaced.values():
-            counts[code] = counts.get(code, 0) + 1
-        flash(_("%(placed)d meetings placed; %(left)d could not be placed (see below why).",
-                placed=len(result.placements), left=len(result.unplaced)), "warning")
-    else:
-        flash(_("All %(placed)d accepted meetings were placed. Check, then publish the schedule.",
-                placed=len(result.placements)), "success")
+    event.schedule_requested_at = utc_now()
+    enqueue("events.schedule", event_id=event.id, started_by=current_user.id)
+    db.session.commit()
+    flash(_("The schedule is being computed; this page shows it when it is ready."), "info")
     return redirect(url_for("events.schedule", event_id=event.id))
+
+
+def scheduling(event: Event) -> bool:
+    return event.schedule_requested_at is not None and (
+        event.scheduled_at is None or event.scheduled_at < event.schedule_requested_at)
 
 
 @bp.post("/meetings/<int:meeting_id>/move")

@@ -100,3 +100,18 @@ def remind_participants_who_booked_nothing() -> int:
             sent += 1
     db.session.flush()
     return sent
+
+
+@job("events.schedule", retries=1, retry_delay=10)
+def schedule_event(event_id: int) -> int:
+    """Run the solver for an event (tens of seconds at a few hundred participants: never in a request)."""
+    from marketplace.events import services
+    from marketplace.events.models import Event
+
+    event = db.session.get(Event, event_id)
+    if event is None:
+        return 0
+    result = services.run_schedule(event)
+    event.scheduled_at = utc_now()
+    db.session.flush()
+    return len(result.placements)

@@ -2,7 +2,7 @@
 
 Revision ID: events_0001
 Revises: 22f18e69b6d6
-Create Date: 2026-12-01 11:33:18.491676
+Create Date: 2026-12-01 11:36:25.150471
 
 """
 from alembic import op
@@ -36,6 +36,8 @@ def upgrade():
     sa.Column('demand_list_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('schedule_published_at', sa.DateTime(), nullable=True),
+    sa.Column('schedule_requested_at', sa.DateTime(), nullable=True),
+    sa.Column('scheduled_at', sa.DateTime(), nullable=True),
     sa.Column('create_token', sa.String(length=43), nullable=True),
     sa.Column('is_demo', sa.Boolean(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
