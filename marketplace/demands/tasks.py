@@ -19,23 +19,30 @@ def check_import(import_id: int) -> None:
     import sqlalchemy as sa
 
     from marketplace.auth.models import User
+    from marketplace.demands.imports import preview_to_json
     from marketplace.demands.models import Demand
 
     imp = db.session.get(DemandImport, import_id)
     if imp is None or imp.status != "checking":
         return
+    data, filename, locale = imp.upload or b"", imp.filename, imp.locale or "zh_CN"
     org = db.session.get(User, imp.user_id).org
     titles = db.session.scalars(sa.select(Demand.title).where(Demand.list_id == imp.list_id)).all()
-    with force_locale(imp.locale or "zh_CN"):
+    db.session.expunge(org)
+    db.session.rollback()  # parse outside any transaction: on SQLite a job's transaction holds the write lock
+    with force_locale(locale):
         try:
-            preview = importer.parse(imp.upload or b"", imp.filename, org, titles)
+            preview, message = importer.parse(data, filename, org, titles), None
         except importer.ImportFileError as error:
-            imp.status, imp.message = "refused", str(error)
-        else:
-            from marketplace.demands.imports import preview_to_json
-
-            imp.status, imp.preview = "ready", preview_to_json(preview)
-            imp.total, imp.valid = preview.total, len(preview.rows)
+            preview, message = None, str(error)
+    imp = db.session.get(DemandImport, import_id)
+    if imp is None or imp.status != "checking":
+        return
+    if preview is None:
+        imp.status, imp.message = "refused", message
+    else:
+        imp.status, imp.preview = "ready", preview_to_json(preview)
+        imp.total, imp.valid = preview.total, len(preview.rows)
     imp.upload = None
 
 
