@@ -60,7 +60,7 @@ class Worker:
 
     def stop(self):
         if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(signal.SIGTERM)  # Huey: stop now (SIGINT would wait for running jobs)
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
@@ -81,14 +81,20 @@ def worker(app, tmp_path):
 
 
 def wait_for(predicate, what: str):
+    """Poll until predicate() is true (bounded), never keeping a transaction open between polls."""
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
-        db.session.expire_all()
         value = predicate()
+        db.session.rollback()  # on SQLite an open transaction here would hold the write lock the worker needs
         if value:
             return value
         time.sleep(0.1)
     pytest.fail(f"timed out waiting for {what}")
+
+
+def reaped(run_id: int) -> bool:
+    queue.reap()  # what every consumer runs each minute
+    return run_of(run_id).status != "running"
 
 
 def run_of(run_id: int) -> JobRun:
@@ -96,79 +102,54 @@ def run_of(run_id: int) -> JobRun:
     return db.session.get(JobRun, run_id)
 
 
-def test_a_consumer_runs_a_job_after_the_commit_and_records_it(app, worker, tmp_path):
+# Each consumer start imports the whole app (seconds), so each test starts as few as it can.
+
+def test_a_consumer_runs_jobs_retries_with_backoff_and_gives_up_with_the_error(app, worker, tmp_path):
     target = tmp_path / "out.txt"
-    run = enqueue("test.write", path=str(target), text="hello")
-    run_id = run.id
-    db.session.commit()
+    wrote = enqueue("test.write", path=str(target), text="hello").id
+    flaky = enqueue("test.flaky", path=str(tmp_path / "flaky"), fail_times=1).id
+    broken = enqueue("test.flaky", path=str(tmp_path / "broken"), fail_times=9).id
+    db.session.commit()  # sent only now
     worker()
-    wait_for(lambda: run_of(run_id).status == "done", "the job to finish")
+    wait_for(lambda: run_of(wrote).status == "done" and run_of(flaky).status == "done"
+             and run_of(broken).status == "failed", "the jobs to finish")
     assert target.read_text() == "hello"
-    done = run_of(run_id)
+    done = run_of(wrote)
     assert done.attempts == 1 and done.finished_at is not None and done.worker
+    retried = run_of(flaky)
+    assert retried.attempts == 2 and "flaky failure" in retried.last_error  # the first attempt's error stays visible
+    failed = run_of(broken)
+    assert failed.attempts == 3 and failed.last_error == "RuntimeError: flaky failure 9"
 
 
-def test_a_failing_job_is_retried_with_backoff_then_succeeds(app, worker, tmp_path):
-    run_id = enqueue("test.flaky", path=str(tmp_path / "count"), fail_times=1).id
-    db.session.commit()
-    worker()
-    wait_for(lambda: run_of(run_id).status == "done", "the retry to succeed")
-    run = run_of(run_id)
-    assert run.attempts == 2
-    assert "flaky failure" in run.last_error  # the first attempt's error stays visible
-
-
-def test_a_job_that_keeps_failing_ends_failed_with_its_error(app, worker, tmp_path):
-    run_id = enqueue("test.flaky", path=str(tmp_path / "count"), fail_times=9).id
-    db.session.commit()
-    worker()
-    wait_for(lambda: run_of(run_id).status == "failed", "the job to give up")
-    run = run_of(run_id)
-    assert run.attempts == 3 and "RuntimeError: flaky failure 9" == run.last_error
-
-
-def test_a_killed_workers_job_is_retried_by_the_next_worker(app, worker, tmp_path):
-    counter = tmp_path / "count"
-    run_id = enqueue("test.hang_once", path=str(counter)).id
+def test_a_killed_workers_jobs_are_retried_or_failed_and_the_queue_survives_the_restart(app, worker, tmp_path):
+    retried_count, failed_count = tmp_path / "retried", tmp_path / "failed"
+    retried = enqueue("test.hang_once", path=str(retried_count)).id  # 2 attempts
+    once = enqueue("test.hang_once", path=str(failed_count))
+    once.max_attempts = 1
+    failed = once.id
     db.session.commit()
     first = worker()
-    wait_for(lambda: run_of(run_id).status == "running" and counter.exists(), "the first attempt to start")
+    wait_for(lambda: run_of(retried).status == run_of(failed).status == "running"
+             and retried_count.exists() and failed_count.exists(), "both jobs to start")
     first.kill()  # kill -9 mid-job: no chance to clean up
-    assert run_of(run_id).status == "running"
-    # The heartbeat stops; once it is older than JOBS_STALE_SECONDS the reaper re-queues the run.
-    wait_for(lambda: queue.reap()["requeued"] == 1, "the reaper to notice the dead worker")
-    assert run_of(run_id).status == "queued"
-    assert "worker stopped" in run_of(run_id).last_error
-    worker()  # a fresh consumer: the queue survived the restart
-    wait_for(lambda: run_of(run_id).status == "done", "the second attempt")
-    assert run_of(run_id).attempts == 2
-
-
-def test_a_killed_job_without_attempts_left_ends_failed(app, worker, tmp_path):
-    counter = tmp_path / "count"
-    run = enqueue("test.hang_once", path=str(counter))
-    run.max_attempts = 1
-    run_id = run.id
-    db.session.commit()
-    first = worker()
-    wait_for(lambda: run_of(run_id).status == "running" and counter.exists(), "the job to start")
-    first.kill()
-    wait_for(lambda: queue.reap()["failed"] == 1, "the reaper to fail the run")
-    run = run_of(run_id)
-    assert run.status == "failed" and "worker stopped" in run.last_error
-
-
-def test_queued_jobs_survive_a_consumer_restart(app, worker, tmp_path):
-    first = worker()
-    first.stop()  # the queue is empty, the consumer gone
+    assert run_of(retried).status == run_of(failed).status == "running"
+    # The heartbeats stop; once older than JOBS_STALE_SECONDS the reaper acts.
+    wait_for(lambda: reaped(retried), "the reaper to notice the dead worker")
+    wait_for(lambda: run_of(failed).status == "failed", "the run without attempts left to fail")
+    assert run_of(retried).status == "queued" and "worker stopped" in run_of(retried).last_error
+    assert "worker stopped" in run_of(failed).last_error
+    # Jobs sent while no consumer runs are kept in the store for the next one.
     targets = [tmp_path / f"out{i}.txt" for i in range(3)]
     ids = [enqueue("test.write", path=str(t), text=str(i)).id for i, t in enumerate(targets)]
-    db.session.commit()  # sent while no consumer runs: kept in the store
+    db.session.commit()
     worker()
-    wait_for(lambda: all(run_of(i).status == "done" for i in ids), "the jobs queued while no consumer ran")
+    wait_for(lambda: all(run_of(i).status == "done" for i in [retried, *ids]), "the retried and the waiting jobs")
+    assert run_of(retried).attempts == 2 and run_of(failed).status == "failed"
     assert [t.read_text() for t in targets] == ["0", "1", "2"]
 
 
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 def test_a_message_delivered_twice_runs_the_job_once(app, tmp_path):
     counter = tmp_path / "count"
     run_id = enqueue("test.flaky", path=str(counter), fail_times=0).id

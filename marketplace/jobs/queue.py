@@ -148,8 +148,10 @@ def _fenced(statement, run_id: int, attempt: int):
     return statement.where(JobRun.id == run_id, JobRun.status == "running", JobRun.attempts == attempt)
 
 
-def claim(run_id: int) -> JobRun | None:
-    """queued → running, atomically; None when another worker has it, or it is not due, or gone."""
+def claim(run_id: int) -> tuple[str, dict, int] | None:
+    """queued → running, atomically: (name, args, attempt), or None when another worker has it,
+    or it is not due, or gone. Ends its transaction, so the job starts with none open (on SQLite
+    an open write transaction would block the heartbeat and every other writer)."""
     now = utc_now()
     result = db.session.execute(
         sa.update(JobRun)
@@ -158,19 +160,22 @@ def claim(run_id: int) -> JobRun | None:
         .values(status="running", attempts=JobRun.attempts + 1, started_at=now, heartbeat_at=now,
                 finished_at=None, worker=WORKER_ID)
     )
-    db.session.commit()
     if result.rowcount != 1:
+        db.session.commit()
         return None
-    return db.session.get(JobRun, run_id)
+    run = db.session.get(JobRun, run_id)
+    claimed = run.name, dict(run.args or {}), run.attempts
+    db.session.commit()
+    return claimed
 
 
 def execute(app: Flask, run_id: int) -> None:
     with app.app_context():
         try:
-            run = claim(run_id)
-            if run is None:
+            claimed = claim(run_id)
+            if claimed is None:
                 return
-            name, args, attempt = run.name, dict(run.args or {}), run.attempts
+            name, args, attempt = claimed
             beat = None if _setting(app, "JOBS_IMMEDIATE") else Heartbeat(app, run_id, attempt)
             if beat:
                 beat.start()
