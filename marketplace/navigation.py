@@ -35,6 +35,7 @@ ROLE_MENUS = {
     "admin": [
         ("admin.users", _l("Users")),
         ("admin.orgs", _l("Organisations")),
+        ("jobs.index", _l("Background jobs")),
         ("dashboard.index", _l("Dashboard")),
         ("audit.log", _l("Audit log")),
     ],
