@@ -51,6 +51,7 @@ def default_config(instance_path: str) -> dict:
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"),
         "PER_PAGE": 20,
+        # Uploads live in the database (marketplace.files); this folder is read only by the migration that moved them there.
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
         # Matcher
         "EMBEDDING_MODEL": os.environ.get("EMBEDDING_MODEL", ""),  # "" = bundled all-MiniLM-L6-v2
