@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.auth import services
 from marketplace.auth.forms import ConfirmForm, LoginForm, MemberForm, PasswordChangeForm, RegistrationForm, RoleForm
@@ -50,21 +51,27 @@ def register():
                 city_id=form.city_id.data, industry_id=form.industry_id.data, size=form.size.data,
                 name=form.name.data, email=form.email.data, password=form.password.data,
             )
+            kind = user.org.kind
+            db.session.commit()
         except services.AccountError as error:
+            getattr(form, error.field).errors.append(error.message)
+        except IntegrityError:  # the same email or credit code registered at the same moment
+            db.session.rollback()
+            error = services.explain_duplicate_registration(form.email.data, form.credit_code.data)
             getattr(form, error.field).errors.append(error.message)
         else:
             _begin_session(user)
             db.session.commit()
-            return redirect(_first_steps(user))
+            return redirect(_first_steps(kind))
     return render_template("auth/register.html", form=form)
 
 
-def _first_steps(user) -> str:
+def _first_steps(kind: str) -> str:
     """Where a newly registered organisation starts: its profile or its demands, not the home page."""
-    if user.org.kind == "provider":
+    if kind == "provider":
         flash(_("Welcome! Your organisation is registered. Complete your company profile, then describe your offerings."), "success")
         return url_for("orgs.profile")
-    if user.org.kind == "manufacturer":
+    if kind == "manufacturer":
         flash(_("Welcome! Your organisation is registered. Post your first demand to see matching AI providers."), "success")
         return url_for("demands.mine")
     flash(_("Welcome! Your organisation is registered."), "success")
@@ -163,10 +170,13 @@ def members():
         try:
             services.add_member(current_user, name=form.name.data, email=form.email.data,
                                 password=form.password.data, org_role=form.org_role.data)
+            db.session.commit()
         except services.AccountError as error:
             getattr(form, error.field).errors.append(error.message)
+        except IntegrityError:  # the same email added (or registered) at the same moment
+            db.session.rollback()
+            form.email.errors.append(services.EMAIL_TAKEN)
         else:
-            db.session.commit()
             flash(_("Member added."), "success")
             return redirect(url_for("auth.members"))
     people = db.session.scalars(sa.select(User).where(User.org_id == current_user.org_id).order_by(User.id)).all()
@@ -195,11 +205,12 @@ def member_role(user_id: int):
 def member_deactivate(user_id: int):
     _require_owner()
     member = _member_or_404(user_id)
+    name = member.name  # read before the commit expires it
     try:
         services.deactivate_member(current_user, member)
     except services.AccountError as error:
         flash(str(error.message), "danger")
     else:
         db.session.commit()
-        flash(_("%(name)s can no longer log in.", name=member.name), "success")
+        flash(_("%(name)s can no longer log in.", name=name), "success")
     return redirect(url_for("auth.members"))
