@@ -35,6 +35,7 @@ seed: db
 run: seed
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
+# Two workers share login limits only through Redis: gunicorn.conf.py refuses memory:// with more than one.
 serve: seed
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) wsgi:app
 

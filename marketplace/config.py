@@ -52,6 +52,8 @@ def default_config(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"),
+        "LOGIN_LIMIT_PER_ACCOUNT_TOTAL": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT_TOTAL", "100 per hour"),
+        "LOGIN_SLOWDOWN_SECONDS": _env_float("LOGIN_SLOWDOWN_SECONDS", 2.0),
         "PER_PAGE": 20,
         # Uploads live in the database (marketplace.files); this folder is read only by the migration that moved them there.
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),

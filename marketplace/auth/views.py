@@ -2,29 +2,20 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from marketplace.auth import services
+from marketplace.auth import services, throttle
 from marketplace.auth.forms import ConfirmForm, LoginForm, MemberForm, PasswordChangeForm, RegistrationForm, RoleForm
 from marketplace.auth.models import User
 from marketplace.errors import render_error
-from marketplace.extensions import db, limiter
+from marketplace.extensions import db
 from marketplace.taxonomy.services import NONE, term_choices
 from marketplace.urls import safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-def _login_failed(response) -> bool:
-    # Only failed attempts count towards the limits; a successful login redirects.
-    return response.status_code != 302
-
-
-def _account_key() -> str:
-    return "login-account:" + services.normalize_email(request.form.get("email", ""))
 
 
 def _begin_session(user: User, remember: bool = False) -> None:
@@ -79,18 +70,22 @@ def _first_steps(kind: str) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_login_failed)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key, methods=["POST"],
-               deduct_when=_login_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("public.home"))
     form = LoginForm()
     if form.validate_on_submit():
+        email, address = services.normalize_email(form.email.data), request.remote_addr or ""
+        verdict = throttle.admit(email, address)  # counted before the password is checked
+        if verdict is throttle.Verdict.REFUSE:
+            abort(429)
+        if verdict is throttle.Verdict.SLOW:
+            throttle.slow_down()
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
             form.password.errors.append(_("The email or password is not correct."))
         else:
+            throttle.succeeded(email, address)
             _begin_session(user, remember=form.remember.data)
             db.session.commit()
             flash(_("You are logged in."), "success")
