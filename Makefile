@@ -36,7 +36,7 @@ run: seed
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 serve: seed
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) wsgi:app
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

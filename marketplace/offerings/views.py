@@ -196,7 +196,8 @@ def detail(offering_id: int):
     matches = matches_module()
     if mine_ and offering.is_published and matches is not None:
         ranked = matches.demands_for_offering(offering, current_user, limit=10)
-    return render_template("offerings/detail.html", offering=offering, is_mine=mine_, ranked=ranked)
+    pending = bool(mine_ and matches is not None and matches.pending("offering", [offering]))
+    return render_template("offerings/detail.html", offering=offering, is_mine=mine_, ranked=ranked, matching_pending=pending)
 
 
 from marketplace.offerings import case_views  # noqa: E402,F401  (registers the case-study routes on bp)

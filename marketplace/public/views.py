@@ -55,5 +55,16 @@ def set_language():
 
 @bp.route("/healthz")
 def healthz():
+    """200 "ready" once the database answers and (with matching on) the model, jieba and the
+    index are loaded in this worker; 503 "loading" before that, so a balancer waits for it."""
+    from flask import current_app
+
     db.session.execute(sa.text("SELECT 1"))
-    return {"status": "ok"}
+    if not current_app.config.get("MATCHING_ENABLED"):
+        return {"status": "ok", "ready": True}
+    engine = current_app.extensions.get("match_engine")
+    if current_app.extensions.get("match_engine_error"):
+        return {"status": "error", "ready": False, "matching": "failed to load"}, 503
+    if engine is None or not engine.loaded:
+        return {"status": "loading", "ready": False, "matching": "loading"}, 503
+    return {"status": "ok", "ready": True, "matching": "loaded"}
