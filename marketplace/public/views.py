@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from marketplace.demands.access import visible_filter
 from marketplace.demands.models import Demand
+from marketplace.demands.queries import row_options
 from marketplace.extensions import db
 from marketplace.i18n import LOCALE_COOKIE
 from marketplace.offerings.models import Offering
@@ -35,6 +36,7 @@ def live_counts() -> dict[str, int]:
 def home():
     latest = db.session.scalars(
         sa.select(Demand).where(visible_filter(None)).order_by(Demand.published_at.desc().nulls_last(), Demand.id.desc()).limit(6)
+        .options(*row_options())
     ).all()
     return render_template("public/home.html", counts=live_counts(), latest=latest)
 
