@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import http.cookiejar
+import json
 import os
 import random
 import re
@@ -343,9 +344,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5391)
     parser.add_argument("--compute-matches", action="store_true", help="compute stored matches with the matcher (slow)")
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--keep", default="", help="SQLite only: keep the generated data in this folder and reuse it next time")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    instance = Path(tempfile.mkdtemp(prefix="mkt-load-"))
+    instance = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="mkt-load-"))
+    instance.mkdir(parents=True, exist_ok=True)
     admin_url, database = None, ""
     if args.database:
         import sqlalchemy as sa
@@ -362,7 +365,13 @@ def main() -> None:
         label = "SQLite"
     proc = None
     try:
-        ids = generate(database, instance, args.offerings, args.demands, args.compute_matches, rng)
+        saved = instance / "ids.json"
+        if args.keep and saved.exists() and not args.database:
+            ids = json.loads(saved.read_text())
+            print(f"data: reused from {instance}", flush=True)
+        else:
+            ids = generate(database, instance, args.offerings, args.demands, args.compute_matches, rng)
+            saved.write_text(json.dumps(ids))
         proc, ready = serve(database, instance, args.port, args.workers)
         rss = worker_rss(proc)
         print(f"{label}, gunicorn {args.workers} workers: ready {ready:.1f} s after start; RSS per worker (MiB): {rss}", flush=True)
@@ -402,7 +411,8 @@ def main() -> None:
             admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
             with admin.connect() as c:
                 c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        shutil.rmtree(instance, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(instance, ignore_errors=True)
 
 
 if __name__ == "__main__":

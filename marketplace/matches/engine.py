@@ -292,8 +292,9 @@ def get_engine(app: Flask | None = None) -> MatchEngine:
 def warm_start(app: Flask, background: bool = True) -> threading.Thread | None:
     """Load the model, jieba and the index now (at worker start), not in the first request.
     /healthz answers 503 until this has finished."""
-    if not app.config.get("MATCHING_ENABLED"):
+    if not app.config.get("MATCHING_ENABLED") or app.extensions.get("match_warm_start"):
         return None
+    app.extensions["match_warm_start"] = True  # once per process
 
     def load() -> None:
         with app.app_context():

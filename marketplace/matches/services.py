@@ -100,6 +100,20 @@ def best_for_provider(org_id: int) -> sa.Subquery:
         .where(ranked.c.place == 1).subquery("best_match")
 
 
+def best_score(org_id: int):
+    """Correlated to Demand: the provider's best stored score for that demand (NULL if none).
+    One index probe per demand (match.provider_org_id, demand_id), so sorting by it stays cheap."""
+    return (sa.select(sa.func.max(Match.score)).join(Offering, Offering.id == Match.offering_id)
+            .where(Match.provider_org_id == org_id, Match.demand_id == Demand.id, Offering.status == "published")
+            .correlate(Demand).scalar_subquery())
+
+
+def matched_for_provider(org_id: int) -> sa.Select:
+    """Ids of demands at least one of the provider's published offerings is stored as matching."""
+    return (sa.select(Match.demand_id).join(Offering, Offering.id == Match.offering_id)
+            .where(Match.provider_org_id == org_id, Offering.status == "published"))
+
+
 def provider_items(org_id: int, demands: list[Demand]) -> dict[int, RankedItem]:
     """For each of these demands, the provider's best offering with its stored score and reasons."""
     if not enabled() or not demands:
@@ -173,6 +187,11 @@ def explain(demand: Demand, offering: Offering) -> RankedItem | None:
     if stored is not None and stored.computed_at >= max(demand.updated_at, offering.updated_at):
         return _item(stored, offering)
     engine = get_engine()
+    if not engine.loaded:  # still loading at worker start: never build the index inside a request
+        from marketplace.matches.engine import warm_start
+
+        warm_start(current_app._get_current_object())
+        return _item(stored, offering) if stored is not None else None
     matcher = engine.refresh()
     doc = demand_document(demand)
     match = matcher.explain(doc, offering.id, engine.query_vector(doc))

@@ -58,7 +58,7 @@ def opportunities(user, org_id: int, args) -> sa.Select:
 
 
 def ordered(query: sa.Select, sort: str, score=None) -> sa.Select:
-    """score: the column of the stored best-match score joined into query (None: matcher off)."""
+    """score: an expression of the provider's stored best-match score per demand (None: matcher off)."""
     newest = (Demand.published_at.desc().nulls_last(), Demand.id.desc())
     if sort == "deadline":
         return query.order_by(Demand.deadline.asc().nulls_last(), *newest)

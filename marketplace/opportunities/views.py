@@ -27,12 +27,11 @@ bp = Blueprint("opportunities", __name__, url_prefix="/opportunities")
 def index():
     org = provider_org_or_403()
     query = queries.opportunities(current_user, org.id, request.args)
-    best = matches.best_for_provider(org.id) if matches.enabled() else None
-    if best is not None:  # the stored best match of each demand, by SQL: no ranking on this page
-        join = query.join if request.args.get("matched") == "1" else query.outerjoin
-        query = join(best, best.c.demand_id == Demand.id)
+    score = matches.best_score(org.id) if matches.enabled() else None  # stored matches, by SQL: no ranking here
+    if score is not None and request.args.get("matched") == "1":
+        query = query.where(Demand.id.in_(matches.matched_for_provider(org.id)))
     sort = request.args.get("sort") if request.args.get("sort") in queries.SORTS else "match"
-    page = paginate(queries.ordered(query, sort, best.c.score if best is not None else None))
+    page = paginate(queries.ordered(query, sort, score))
     ids = [d.id for d in page.items]
     by_id = matches.provider_items(org.id, page.items)
     saved = set(db.session.scalars(queries.bookmarked_ids(org.id).where(Bookmark.demand_id.in_(ids))))
