@@ -85,6 +85,7 @@ def generate(url: str, instance: Path, n_offerings: int, n_demands: int, compute
             written = _synthetic_matches(db, engine, rng)
             print(f"matches: synthetic (20 random offerings per demand, {written} rows) "
                   f"in {time.perf_counter() - started:.0f} s", flush=True)
+        store.analyze()  # planner statistics, as the periodic matches.analyze job keeps them
         db.session.remove()
         db.engine.dispose()
     return ids

@@ -39,7 +39,6 @@ class Match(Base):
         sa.Index("ix_match_demand_score", "demand_id", "score"),        # a demand's top offerings, its counts
         sa.Index("ix_match_offering_score", "offering_id", "score"),    # an offering's top demands
         sa.Index("ix_match_provider_demand", "provider_org_id", "demand_id", "score"),  # a provider's opportunities
-        sa.Index("ix_match_score_demand", "score", "demand_id"),        # demands matched above the threshold
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -128,7 +128,15 @@ def refresh_all(engine: MatchEngine, batch: int = 500, progress=None) -> int:
         sa.select(Offering.id).where(Offering.status == "published"))))
     mark_computed(engine, "offering", sorted(matcher.collections["offering"].docs))
     db.session.commit()
+    analyze()
     return written
+
+
+def analyze() -> None:
+    """Planner statistics for the match tables (PostgreSQL's autovacuum does this too; SQLite does not)."""
+    db.session.commit()
+    db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
 
 
 def outdated(engine: MatchEngine) -> bool:

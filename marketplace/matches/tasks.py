@@ -66,6 +66,13 @@ def refresh_all() -> None:
     store.refresh_all(engine)
 
 
+@periodic("matches.analyze", minute="30", hour="*")
+def analyze() -> None:
+    """Refresh the planner's statistics (SQLite has none until ANALYZE; without them it picked an
+    offering-first plan for match counts, 1.3 s instead of 0.5 ms at 10k demands)."""
+    store.analyze()
+
+
 @periodic("matches.check_version", minute="*/10")
 def check_version() -> None:
     if _on() and store.outdated(get_engine()):

@@ -53,7 +53,6 @@ def upgrade():
         batch_op.create_index('ix_match_demand_score', ['demand_id', 'score'], unique=False)
         batch_op.create_index('ix_match_offering_score', ['offering_id', 'score'], unique=False)
         batch_op.create_index('ix_match_provider_demand', ['provider_org_id', 'demand_id', 'score'], unique=False)
-        batch_op.create_index('ix_match_score_demand', ['score', 'demand_id'], unique=False)
 
     with op.batch_alter_table('demand', schema=None) as batch_op:
         batch_op.create_index('ix_demand_published_at', ['published_at'], unique=False)
@@ -79,7 +78,6 @@ def downgrade():
         batch_op.drop_index('ix_demand_published_at')
 
     with op.batch_alter_table('match', schema=None) as batch_op:
-        batch_op.drop_index('ix_match_score_demand')
         batch_op.drop_index('ix_match_provider_demand')
         batch_op.drop_index('ix_match_offering_score')
         batch_op.drop_index('ix_match_demand_score')
