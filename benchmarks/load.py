@@ -405,7 +405,11 @@ def main() -> None:
     finally:
         if proc is not None:
             proc.terminate()
-            proc.wait(timeout=30)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # workers still finishing slow requests
+                proc.kill()
+                proc.wait()
         if admin_url:
             import sqlalchemy as sa
 
