@@ -34,6 +34,7 @@ ROLE_MENUS = {
     "admin": [
         ("admin.users", _l("Users")),
         ("admin.orgs", _l("Organisations")),
+        ("mail.admin_log", _l("Mail log")),
         ("dashboard.index", _l("Dashboard")),
         ("audit.log", _l("Audit log")),
     ],
