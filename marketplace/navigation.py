@@ -21,6 +21,7 @@ ROLE_MENUS = {
     ],
     "provider": [
         ("opportunities.index", _l("Opportunities")),
+        ("alerts.index", _l("Saved searches")),
         ("offerings.mine", _l("My offerings")),
         ("bids.mine", _l("My bids")),
         ("messages.inbox", _l("Messages")),

@@ -59,5 +59,4 @@ MESSAGES.update({
     "reminder.offering_idle": _l("“%(offering)s” has no matching opportunities yet. It would match more with: %(missing)s."),
     "reminder.pool_recheck": _l("The re-check of %(provider)s in “%(pool)s” is due on %(due)s."),
     "reminder.notice_ended": _l("The public notice of “%(pool)s” ended on %(ended)s. Please finalise the admitted batch."),
-    "alert.demands": _l("%(count)s new demands match your saved search “%(name)s”."),
 })
