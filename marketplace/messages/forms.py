@@ -8,7 +8,7 @@ from wtforms.validators import Length
 
 
 class MessageForm(FlaskForm):
-    body = TextAreaField(_l("Message"), validators=[Length(max=5000)])
+    body = TextAreaField(_l("Your message"), validators=[Length(max=5000)])
     files = MultipleFileField(_l("Attachments"), description=_l("PDF, PNG or JPEG, up to 10 MB each, at most 5 files."))
     submit = SubmitField(_l("Send"))
 
