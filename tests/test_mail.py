@@ -185,3 +185,12 @@ def test_without_a_mail_server_mail_is_written_to_the_instance_folder(app, db, t
     assert message.status == "sent" and message.file_name
     written = (tmp_path / "mailbox" / message.file_name).read_bytes()
     assert b"To: p@example.com" in written
+
+
+def test_a_person_whose_mail_bounces_is_told_on_the_account_page(app, client, db, smtp_inbox):
+    user = make_user(make_org("provider"), email="p@example.com")
+    db.session.commit()
+    smtp_inbox.refuse = True
+    notify_one(db, user)
+    login(client, user)
+    assert 'data-testid="undelivered-mail"' in client.get("/account").get_data(as_text=True)

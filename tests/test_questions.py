@@ -89,3 +89,17 @@ def test_access_matrix_for_questions(app, db):
     # An empty question: the form again with a message, nothing stored.
     assert ask(c, demand, "  ").status_code == 400
     assert db.session.scalar(sa.select(sa.func.count(Question.id))) == 1
+
+
+def test_demo_questions_load_once_and_keep_askers_anonymous(app, db):
+    from marketplace.seeding import load_demo
+
+    first = load_demo(db.session)
+    db.session.commit()
+    assert first.get("questions") == 4
+    assert load_demo(db.session).get("questions", 0) == 0  # idempotent
+    db.session.commit()
+    question = db.session.scalar(sa.select(Question).where(Question.public.is_(True)))
+    assert question.is_demo
+    page = app.test_client().get(f"/demands/{question.demand_id}").get_data(as_text=True)
+    assert question.answer in page and question.asker.name not in page.split('id="questions"')[1].split("</section>")[0]

@@ -1,6 +1,8 @@
 """Notification preferences, unsubscribe links (no login needed) and the operator's mail log."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -8,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from marketplace.audit.services import record
+from marketplace.db import utc_now
 from marketplace.auth.models import User
 from marketplace.extensions import db
 from marketplace.mail import preferences, services
@@ -24,6 +27,15 @@ STATUS_LABELS = {"queued": _l("Queued"), "sent": _l("Sent"), "failed": _l("Faile
 @bp.app_template_global()
 def mail_status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
+
+
+@bp.app_template_global()
+def undelivered_mail(user) -> MailMessage | None:
+    """The latest mail to this person that could not be delivered (last two weeks), to tell them."""
+    since = utc_now() - timedelta(days=14)
+    return db.session.scalar(sa.select(MailMessage).where(
+        MailMessage.user_id == user.id, MailMessage.status.in_(("failed", "given_up")), MailMessage.created_at >= since)
+        .order_by(MailMessage.id.desc()).limit(1))
 
 
 @bp.route("/account/notifications", methods=["GET", "POST"])

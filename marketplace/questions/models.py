@@ -35,6 +35,7 @@ class Question(Base):
     public: Mapped[bool] = mapped_column(default=False)
     answered_at: Mapped[Optional[datetime]] = mapped_column()
     answered_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     demand: Mapped["Demand"] = relationship()

@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('public', sa.Boolean(), nullable=False),
     sa.Column('answered_at', sa.DateTime(), nullable=True),
     sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('is_demo', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("status <> 'answered' OR answer <> ''", name=op.f('ck_demand_question_answered_has_answer')),
     sa.CheckConstraint("status IN ('open', 'answered')", name=op.f('ck_demand_question_status_valid')),
