@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from marketplace.messages.models import BidMessage, FileAttachment
 from tests.conftest import login, make_bid, make_demand, make_org, make_user
 
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\nxref\n0 1\ntrailer\n<< /Root 1 0 R >>\nstartxref\n9\n%%EOF\n"
+from tests.test_journey_provider import PDF  # a small valid PDF (pypdf reads it)
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 17 + b"\x00\x00\x00\x00IEND\xaeB`\x82"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 40 + b"\xff\xd9"
 
@@ -45,7 +45,7 @@ def test_thread_between_firm_and_provider_with_unread_counts(app, db):
     assert "可以安排现场勘察吗" in page and "现场照片.png" in page
     assert 'data-testid="unread"' not in f.get("/messages/").get_data(as_text=True)  # read now
     attachment = db.session.scalar(sa.select(FileAttachment))
-    assert attachment.content_type == "image/png"
+    assert attachment.content_type == "image/png" and attachment.original_name == "现场照片.png"
     download = f.get(f"/files/{attachment.id}")
     assert download.status_code == 200 and download.data == PNG and "sandbox" in download.headers["Content-Security-Policy"]
     f.post(f"/bids/{bid.id}/messages", data={"body": "周三上午可以。"})
@@ -98,7 +98,7 @@ def test_provider_attaches_a_proposal_pdf_and_the_firm_photos(app, db):
                   content_type="multipart/form-data").status_code == 302
     assert p.post(f"/demands/{bid.demand_id}/files", data={"files": (io.BytesIO(JPEG), "x.jpg")},
                   content_type="multipart/form-data").status_code == 403
-    kinds = sorted(db.session.scalars(sa.select(FileAttachment.content_type)))
+    kinds = sorted(a.content_type for a in db.session.scalars(sa.select(FileAttachment)))
     assert kinds == ["application/pdf", "image/jpeg"]  # the PNG "proposal" was refused
     public = app.test_client().get(f"/demands/{bid.demand_id}").get_data(as_text=True)
     assert "车间.jpg" in public

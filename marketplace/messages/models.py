@@ -13,6 +13,7 @@ from marketplace.db import Base, utc_now
 if TYPE_CHECKING:
     from marketplace.auth.models import User
     from marketplace.bids.models import Bid
+    from marketplace.files.models import StoredFile
     from marketplace.orgs.models import Organisation
 
 
@@ -34,8 +35,9 @@ class BidMessage(Base):
 
 
 class FileAttachment(Base):
-    """A checked file (PDF, PNG or JPEG, decided by its content) stored under a random name.
-    It belongs to exactly one of: a message, a bid (the provider's proposal) or a demand."""
+    """A checked file (PDF, PNG or JPEG, decided by its content), kept in the shared files area
+    (marketplace/files: in the database, so every host sees it). It belongs to exactly one of:
+    a message, a bid (the provider's proposal) or a demand (photos, drawings)."""
 
     __tablename__ = "file_attachment"
     __table_args__ = (
@@ -48,15 +50,24 @@ class FileAttachment(Base):
     message_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("bid_message.id", ondelete="CASCADE"), index=True)
     bid_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("bid.id", ondelete="CASCADE"), index=True)
     demand_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("demand.id", ondelete="CASCADE"), index=True)
-    original_name: Mapped[str] = mapped_column(sa.String(255))
-    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    content_type: Mapped[str] = mapped_column(sa.String(40))
-    size_bytes: Mapped[int] = mapped_column()
-    sha256: Mapped[str] = mapped_column(sa.String(64))
+    file_id: Mapped[int] = mapped_column(sa.ForeignKey("stored_file.id", ondelete="CASCADE"), unique=True)
     uploaded_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     message: Mapped[Optional[BidMessage]] = relationship(back_populates="files")
+    stored: Mapped["StoredFile"] = relationship()
+
+    @property
+    def original_name(self) -> str:
+        return self.stored.name
+
+    @property
+    def content_type(self) -> str:
+        return self.stored.content_type
+
+    @property
+    def size_bytes(self) -> int:
+        return self.stored.size_bytes
 
     @property
     def is_image(self) -> bool:

@@ -5,12 +5,11 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from marketplace.applications.files import discard
 from marketplace.audit.services import record
 from marketplace.bids.models import Bid
 from marketplace.demands.models import Demand
 from marketplace.extensions import db
-from marketplace.messages import uploads
+from marketplace import files
 from marketplace.messages.models import BidMessage, FileAttachment, ThreadRead
 from marketplace.notifications.services import notify_org
 
@@ -26,17 +25,8 @@ def is_party(user, bid: Bid) -> bool:
 
 
 def attach(checked: list, user, **owner) -> list[FileAttachment]:
-    """Store checked files and their rows; if a file cannot be written, the ones already
-    written are removed and the whole upload is refused (nothing half-saved)."""
-    stored, rows = [], []
-    try:
-        for item in checked:
-            stored.append(uploads.store(item))
-            rows.append(FileAttachment(original_name=item.name, stored_name=stored[-1], content_type=item.content_type,
-                                       size_bytes=len(item.data), sha256=item.sha256, uploaded_by_id=user.id, **owner))
-    except OSError as error:
-        discard(stored)
-        raise MessageError(_l("The files could not be saved. Please try again."), 503) from error
+    """Keep checked files (in the same transaction as their rows: all or nothing)."""
+    rows = [FileAttachment(file_id=files.store(upload, owner=user).id, uploaded_by_id=user.id, **owner) for upload in checked]
     db.session.add_all(rows)
     db.session.flush()
     return rows

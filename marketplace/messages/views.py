@@ -13,6 +13,7 @@ from marketplace.demands.models import Demand
 from marketplace.demands.views import get_own_demand
 from marketplace.errors import fail
 from marketplace.extensions import db
+from marketplace import files
 from marketplace.messages import services, uploads
 from marketplace.messages.forms import MessageForm, UploadForm
 from marketplace.messages.models import FileAttachment
@@ -117,4 +118,4 @@ def download(file_id: int):
         bid = db.session.get(Bid, attachment.bid_id or attachment.message.bid_id)
         if not services.is_party(current_user, bid):
             abort(404)
-    return uploads.send_file_attachment(attachment)
+    return files.send(attachment.stored)

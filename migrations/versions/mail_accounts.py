@@ -1,7 +1,7 @@
 """Mail log, notification preferences, digest state; account tokens, verified email, own-password flag
 
 Revision ID: comm_0001
-Revises: demands_import_0001
+Revises: matches_0001
 Create Date: 2026-12-01 11:08:38.435723
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'comm_0001'
-down_revision = 'demands_import_0001'
+down_revision = 'matches_0001'
 branch_labels = None
 depends_on = None
 

@@ -70,20 +70,17 @@ def upgrade():
     sa.Column('message_id', sa.Integer(), nullable=True),
     sa.Column('bid_id', sa.Integer(), nullable=True),
     sa.Column('demand_id', sa.Integer(), nullable=True),
-    sa.Column('original_name', sa.String(length=255), nullable=False),
-    sa.Column('stored_name', sa.String(length=64), nullable=False),
-    sa.Column('content_type', sa.String(length=40), nullable=False),
-    sa.Column('size_bytes', sa.Integer(), nullable=False),
-    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('file_id', sa.Integer(), nullable=False),
     sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint('(CASE WHEN message_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN bid_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN demand_id IS NULL THEN 0 ELSE 1 END) = 1', name=op.f('ck_file_attachment_one_owner')),
     sa.ForeignKeyConstraint(['bid_id'], ['bid.id'], name=op.f('fk_file_attachment_bid_id_bid'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['demand_id'], ['demand.id'], name=op.f('fk_file_attachment_demand_id_demand'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['file_id'], ['stored_file.id'], name=op.f('fk_file_attachment_file_id_stored_file'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['message_id'], ['bid_message.id'], name=op.f('fk_file_attachment_message_id_bid_message'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['user_account.id'], name=op.f('fk_file_attachment_uploaded_by_id_user_account'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_file_attachment')),
-    sa.UniqueConstraint('stored_name', name=op.f('uq_file_attachment_stored_name'))
+    sa.UniqueConstraint('file_id', name=op.f('uq_file_attachment_file_id'))
     )
     with op.batch_alter_table('file_attachment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_file_attachment_bid_id'), ['bid_id'], unique=False)
