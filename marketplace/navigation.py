@@ -17,18 +17,21 @@ ROLE_MENUS = {
         ("demands.lists", _l("Demand lists")),
         ("bids.received", _l("Bids received")),
         ("bureau_lists.mine", _l("Chain demand lists")),  # demands a bureau listed for the firm: confirm or claim
+        ("vouchers.mine", _l("My vouchers")),
     ],
     "provider": [
         ("opportunities.index", _l("Opportunities")),
         ("offerings.mine", _l("My offerings")),
         ("bids.mine", _l("My bids")),
         ("applications.calls", _l("Pool applications")),
+        ("vouchers.mine", _l("Voucher claims")),
         ("orgs.profile", _l("Company profile")),
     ],
     "bureau": [
         ("pools.manage", _l("Manage pools")),
         ("bureau_lists.index", _l("Chain demand lists")),
         ("dashboard.index", _l("Dashboard")),
+        ("vouchers.manage", _l("Voucher schemes")),
         ("audit.log", _l("Audit log")),
     ],
     "admin": [
@@ -38,7 +41,7 @@ ROLE_MENUS = {
         ("audit.log", _l("Audit log")),
     ],
 }
-PUBLIC_MENU = [("pools.public_index", _l("Provider pools"))]
+PUBLIC_MENU = [("pools.public_index", _l("Provider pools")), ("vouchers.index", _l("AI vouchers"))]
 
 STATUS_LABELS = {
     "draft": _l("Draft"),

@@ -49,3 +49,14 @@ MESSAGES.update({
     "list.demand_confirmed": _l("%(firm)s confirmed “%(demand)s” in the list “%(list)s”."),
     "list.demand_disowned": _l("%(firm)s says “%(demand)s” in the list “%(list)s” is not theirs."),
 })
+MESSAGES.update({
+    # Vouchers (vouchers area).
+    "voucher.applied": _l("%(firm)s applied for a voucher of “%(scheme)s”."),
+    "voucher.issued": _l("Your voucher of “%(scheme)s” was issued: %(code)s, %(amount)s 万元."),
+    "voucher.rejected": _l("Your voucher application to “%(scheme)s” was rejected: %(reason)s"),
+    "voucher.accepted": _l("%(firm)s confirmed acceptance of the delivery; you can now claim voucher %(code)s."),
+    "voucher.claimed": _l("%(provider)s filed a claim on voucher %(code)s."),
+    "voucher.returned": _l("Your claim on voucher %(code)s was returned: %(reason)s"),
+    "voucher.paid": _l("Voucher %(code)s was paid out: %(amount)s 万元."),
+    "voucher.expired": _l("Voucher %(code)s expired unused; its %(amount)s 万元 went back to the scheme's budget."),
+})
