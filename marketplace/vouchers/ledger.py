@@ -55,16 +55,17 @@ def position(budget: Decimal, sums: dict[str, Decimal]) -> dict[str, Decimal]:
 def _append(scheme: VoucherScheme, voucher, kind: str, amount: Decimal, actor, note: str = "") -> LedgerEntry:
     amount = to_fen(amount)
     delta = {"reserve": -amount, "release": amount, "payout": Decimal("0")}[kind]
+    # No SAVEPOINT here: on SQLite (pysqlite) releasing the outermost savepoint commits, which would make
+    # the reservation permanent before the request decides. A refused UPDATE fails the whole transaction.
     try:
-        with db.session.begin_nested():
-            db.session.execute(sa.update(VoucherScheme).where(VoucherScheme.id == scheme.id)
-                               .values(available=VoucherScheme.available + delta)
-                               .execution_options(synchronize_session=False))
-            entry = LedgerEntry(scheme_id=scheme.id, voucher_id=voucher.id, kind=kind, amount=amount,
-                                available_after=to_fen(scheme.available + delta),
-                                actor_user_id=getattr(actor, "id", None), note=note[:200])
-            db.session.add(entry)
-            db.session.flush()
+        db.session.execute(sa.update(VoucherScheme).where(VoucherScheme.id == scheme.id)
+                           .values(available=VoucherScheme.available + delta)
+                           .execution_options(synchronize_session=False))
+        entry = LedgerEntry(scheme_id=scheme.id, voucher_id=voucher.id, kind=kind, amount=amount,
+                            available_after=to_fen(scheme.available + delta),
+                            actor_user_id=getattr(actor, "id", None), note=note[:200])
+        db.session.add(entry)
+        db.session.flush()
     except IntegrityError:
         raise VoucherError(_l("The scheme's budget does not cover this voucher any more."), status=409) from None
     db.session.refresh(scheme)

@@ -17,6 +17,11 @@ from marketplace.vouchers.models import LedgerEntry, Voucher, VoucherClaim, Vouc
 from marketplace.vouchers.views import bp, render_detail
 
 
+def add_error(field, message) -> None:
+    """Put a message beside a field, whether or not the form was validated (errors start as a tuple)."""
+    field.errors = list(field.errors) + [message]
+
+
 def _own_schemes():
     query = sa.select(VoucherScheme)
     if not current_user.is_admin:
@@ -70,7 +75,7 @@ def new_scheme():
             scheme = services.create_scheme(current_user, _scheme_data(form))
         except VoucherError as error:
             db.session.rollback()
-            getattr(form, error.field or "name").errors.append(error.message)
+            add_error(getattr(form, error.field or "name"), error.message)
         else:
             db.session.commit()
             flash(_("Scheme saved as a draft. Publish it to take applications."), "success")
@@ -92,7 +97,7 @@ def edit_scheme(scheme_id: int):
         except VoucherError as error:
             db.session.rollback()
             status = error.status
-            (getattr(form, error.field).errors if error.field else form.name.errors).append(error.message)
+            add_error(getattr(form, error.field) if error.field else form.name, error.message)
         else:
             db.session.commit()
             flash(_("Scheme saved."), "success")
@@ -149,7 +154,7 @@ def batch(scheme_id: int):
         services.batch_decide(vouchers, versions, current_user, approve_all=bool(form.approve.data), reason=form.reason.data)
     except VoucherError as error:
         db.session.rollback()
-        (form.reason.errors if error.field == "reason" else form.approve.errors).append(error.message)
+        add_error(form.reason if error.field == "reason" else form.approve, error.message)
         return _render_queue(db.session.get(VoucherScheme, scheme_id), form, error.status, chosen)
     db.session.commit()
     if form.approve.data:
@@ -172,7 +177,7 @@ def decide(voucher_id: int):
     except VoucherError as error:
         db.session.rollback()
         voucher = db.session.get(Voucher, voucher_id)
-        (form.reason.errors if error.field == "reason" else form.approve.errors).append(error.message)
+        add_error(form.reason if error.field == "reason" else form.approve, error.message)
         form.version.data = voucher.version if error.status == 409 else form.version.data
         return render_detail(voucher, "bureau", decision_form=form, status=error.status)
     db.session.commit()
@@ -196,7 +201,7 @@ def review_claim(claim_id: int):
             services.return_claim(claim, current_user, form.version.data, form.reason.data)
     except VoucherError as error:
         db.session.rollback()
-        (form.reason.errors if error.field == "reason" else form.pay.errors).append(error.message)
+        add_error(form.reason if error.field == "reason" else form.pay, error.message)
         return render_detail(db.session.get(Voucher, voucher.id), "bureau", review_form=form, status=error.status)
     db.session.commit()
     flash(_("Payout of %(amount)s 万元 recorded.", amount=voucher.redeemed_amount) if claim.status == "approved"

@@ -99,10 +99,9 @@ def apply(user, scheme: VoucherScheme, contract: eligibility.Contract, note: str
                       bid_id=bid.id if bid else None, provider_org_id=bid.provider_org_id if bid else None,
                       contract_amount=ledger.to_fen(contract.amount), requested_amount=verdict.amount,
                       note=(note or "").strip(), applied_by_id=user.id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(voucher)
-            db.session.flush()
+    try:  # no SAVEPOINT (see ledger._append); the view rolls back on VoucherError
+        db.session.add(voucher)
+        db.session.flush()
     except IntegrityError:
         raise VoucherError(_l("You already hold a voucher of this scheme for this contract."), status=409) from None
     record("voucher.apply", voucher, scheme_id=scheme.id, demand_id=contract.demand.id, amount=verdict.amount)
@@ -152,11 +151,10 @@ def approve(voucher: Voucher, user, version) -> Voucher:
         raise VoucherError(_l("The firm and the provider are the same legal person; a voucher cannot be redeemed between them."))
     amount = voucher.requested_amount
     ledger.reserve(voucher, amount, user)
-    voucher.status = "issued"
-    voucher.code = new_code(scheme)
-    voucher.face_value = amount
+    code, expires_on = new_code(scheme), date.today() + timedelta(days=scheme.validity_days)
+    # All at once: the CHECK wants an issued voucher to have its code, value and expiry in the same row write.
+    voucher.status, voucher.code, voucher.face_value, voucher.expires_on = "issued", code, amount, expires_on
     voucher.issued_at = utc_now()
-    voucher.expires_on = date.today() + timedelta(days=scheme.validity_days)
     voucher.decided_at, voucher.decided_by_id, voucher.decision_reason = utc_now(), user.id, ""
     db.session.flush()
     record("voucher.issue", voucher, actor=user, code=voucher.code, amount=amount, expires_on=voucher.expires_on)
@@ -279,9 +277,8 @@ def file_claim(voucher: Voucher, user, version, invoice_number: str, amount_paid
     claim = VoucherClaim(voucher_id=voucher.id, provider_org_id=user.org_id, invoice_number=invoice_number.strip(),
                          amount_paid=amount_paid, amount_claimed=amount_claimed, submitted_by_id=user.id)
     try:
-        with db.session.begin_nested():
-            db.session.add(claim)
-            db.session.flush()
+        db.session.add(claim)
+        db.session.flush()
     except IntegrityError:
         raise VoucherError(_l("A claim on this voucher is already in review."), status=409) from None
     voucher.status = "claimed"
