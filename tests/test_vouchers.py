@@ -400,3 +400,22 @@ def test_offering_shows_usable_voucher(client, world):
     world["scheme"].status = "closed"
     db.session.commit()
     assert "可用算力券" not in client.get(f"/offerings/{world['offering'].id}").get_data(as_text=True)
+
+
+# ----------------------------------------------------------------------------- demo data
+
+def test_demo_vouchers_cover_every_state_and_budgets_match_the_ledger(client, app):
+    from marketplace.seeding import load_demo
+
+    load_demo(db.session)
+    db.session.commit()
+    states = set(db.session.scalars(sa.select(Voucher.status)))
+    assert {"applied", "rejected", "issued", "claimed", "returned", "paid", "expired"} <= states
+    schemes = db.session.scalars(sa.select(VoucherScheme)).all()
+    assert {s.voucher_type.code for s in schemes} == {"model", "scenario", "compute", "corpus"}
+    assert len({s.city_id for s in schemes}) == 2 and all(s.name.endswith("（演示）") and s.is_demo for s in schemes)
+    for scheme in schemes:
+        assert ledger.position(scheme.budget, ledger.totals(scheme.id))["available"] == scheme.available
+    assert not any(load_demo(db.session).values())  # idempotent
+    html = client.get("/vouchers/").get_data(as_text=True)
+    assert "潍坊市2026年度模型券（演示）" in html and "淄博市算力券（演示）" in html
