@@ -118,7 +118,7 @@ def ledger_rows(schemes):
                e.note, e.created_at]
 
 
-EXPORTS = {"vouchers": (_l("Vouchers"), VOUCHER_HEADERS, voucher_rows), "ledger": (_l("Voucher ledger"), LEDGER_HEADERS, ledger_rows)}
+EXPORTS = {"vouchers": (_l("Voucher list"), VOUCHER_HEADERS, voucher_rows), "ledger": (_l("Voucher ledger"), LEDGER_HEADERS, ledger_rows)}
 
 
 @bp.route("/export/<dataset>.<fmt>")

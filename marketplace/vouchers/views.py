@@ -49,11 +49,6 @@ def voucher_status(status):
     return eligibility.status_text(status)
 
 
-@bp.app_context_processor
-def _labels():
-    return {"DOCUMENT_LABELS": DOCUMENT_LABELS}
-
-
 @bp.app_template_filter("voucher_size")
 def voucher_size(size: str) -> str:
     return str(eligibility.SIZE_LABELS.get(size, size))
