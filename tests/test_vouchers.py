@@ -419,3 +419,40 @@ def test_demo_vouchers_cover_every_state_and_budgets_match_the_ledger(client, ap
     assert not any(load_demo(db.session).values())  # idempotent
     html = client.get("/vouchers/").get_data(as_text=True)
     assert "潍坊市2026年度模型券（演示）" in html and "淄博市算力券（演示）" in html
+
+
+def test_ranked_lists_show_usable_vouchers(app, world):
+    from types import SimpleNamespace
+
+    from flask import render_template_string
+
+    item = SimpleNamespace(obj=world["offering"], percent=80, via=None, reason_texts=lambda: ["同场景"])
+    world["demand"].vouchers = [term("voucher", "compute")]
+    db.session.commit()
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        offerings = render_template_string('{% from "matches/_macros.html" import ranked_offerings %}{{ ranked_offerings(items, demand) }}',
+                                           items=[item], demand=world["demand"])
+        demands = render_template_string('{% from "matches/_macros.html" import ranked_demands %}{{ ranked_demands(items, offering) }}',
+                                         items=[SimpleNamespace(obj=world["demand"], percent=80, via=None, reason_texts=lambda: [])],
+                                         offering=world["offering"])
+    assert "可用算力券" in offerings and "可用算力券" in demands
+
+
+def test_firm_withdraws_and_files_are_private(client, world):
+    voucher = services.apply(world["firm_user"], world["scheme"], eligibility.Contract(world["demand"], world["bid"]))
+    db.session.commit()
+    login(client, world["firm_user"])
+    assert client.post(f"/vouchers/{voucher.id}/withdraw", data={"version": voucher.version}).status_code == 302
+    assert db.session.get(Voucher, voucher.id).status == "withdrawn"
+    again = client.post(f"/vouchers/{voucher.id}/withdraw", data={"version": voucher.version})
+    assert again.status_code == 409
+    fresh = issued_voucher(world["scheme"], world, world["officer"])
+    db.session.commit()
+    client.post(f"/vouchers/{fresh.id}/accept", data={"version": fresh.version, "report": "已验收", "acceptance": [pdf("验收.pdf")]},
+                content_type="multipart/form-data")
+    file_id = db.session.get(Voucher, fresh.id).files[0].id
+    download = client.get(f"/vouchers/files/{file_id}")
+    assert download.status_code == 200 and download.data.startswith(b"%PDF")
+    client.post("/logout")
+    login(client, make_contract()["firm_user"])
+    assert client.get(f"/vouchers/files/{file_id}").status_code == 404
