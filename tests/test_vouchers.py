@@ -456,3 +456,17 @@ def test_firm_withdraws_and_files_are_private(client, world):
     client.post("/logout")
     login(client, make_contract()["firm_user"])
     assert client.get(f"/vouchers/files/{file_id}").status_code == 404
+
+
+def test_voucher_applied_before_award_follows_the_awarded_contract(world, in_request):
+    from tests.conftest import make_bid, make_demand
+
+    world["scheme"].allow_before_award = True
+    demand = make_demand(world["firm"], status="open", budget_max=Decimal("100"))
+    voucher = services.apply(world["firm_user"], world["scheme"], eligibility.Contract(demand, None))
+    assert voucher.requested_amount == Decimal("20.00") and voucher.provider_org_id is None  # capped on the budget
+    bid = make_bid(demand, world["provider"], world["offering"], status="awarded", price=Decimal("40"))
+    demand.status = "awarded"
+    services.approve(voucher, world["officer"], voucher.version)
+    assert voucher.bid_id == bid.id and voucher.provider_org_id == world["provider"].id
+    assert voucher.face_value == Decimal("12.00")  # 30% of the awarded 40

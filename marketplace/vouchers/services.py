@@ -110,11 +110,25 @@ def apply(user, scheme: VoucherScheme, contract: eligibility.Contract, note: str
     return voucher
 
 
-def attach_bid(voucher: Voucher, bid) -> None:
-    """A voucher applied for before the award follows the contract once the demand is awarded."""
-    if voucher.bid_id is None and bid is not None:
-        voucher.bid_id, voucher.provider_org_id = bid.id, bid.provider_org_id
-        voucher.contract_amount = ledger.to_fen(bid.price)
+def follow_award(voucher: Voucher) -> None:
+    """A voucher applied for before the award follows the contract once the demand is awarded:
+    the provider must then meet the scheme's rules too."""
+    if voucher.bid_id is not None:
+        return
+    from marketplace.bids.models import Bid
+
+    bid = db.session.scalar(sa.select(Bid).where(Bid.demand_id == voucher.demand_id, Bid.status == "awarded"))
+    if bid is None:
+        return
+    if not eligibility.admitted_member(voucher.scheme, bid.provider_org_id):
+        raise VoucherError(_l("The provider is not an admitted member of a pool the scheme requires (%(pools)s).",
+                              pools="、".join(p.name for p in voucher.scheme.pools)))
+    if eligibility.same_legal_person(voucher.firm, bid.provider):
+        raise VoucherError(_l("The firm and the provider are the same legal person; a voucher cannot be redeemed between them."))
+    voucher.bid_id, voucher.provider_org_id = bid.id, bid.provider_org_id
+    voucher.contract_amount = ledger.to_fen(bid.price)
+    if voucher.status == "applied":  # not issued yet: the value follows the awarded price
+        voucher.requested_amount = ledger.covered(voucher.scheme.share_percent, voucher.scheme.cap, bid.price)
 
 
 def _first_decision(voucher: Voucher) -> VoucherError:
@@ -144,6 +158,7 @@ def new_code(scheme: VoucherScheme) -> str:
 
 def approve(voucher: Voucher, user, version) -> Voucher:
     _require_applied(voucher, version)
+    follow_award(voucher)
     scheme = voucher.scheme
     if not scheme.status == "open":
         raise VoucherError(_l("The scheme is closed; no more vouchers can be issued."), status=409)
@@ -226,6 +241,7 @@ def accept_delivery(voucher: Voucher, user, version, report: str, uploads: dict[
     _require_unexpired(voucher)
     if voucher.status != "issued":
         raise VoucherError(_l("Acceptance can be confirmed only on an issued voucher."), status=409)
+    follow_award(voucher)
     if voucher.bid_id is None:
         raise VoucherError(_l("Award the bid first: the voucher follows the awarded contract."))
     report = (report or "").strip()
