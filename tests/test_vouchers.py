@@ -470,3 +470,28 @@ def test_voucher_applied_before_award_follows_the_awarded_contract(world, in_req
     services.approve(voucher, world["officer"], voucher.version)
     assert voucher.bid_id == bid.id and voucher.provider_org_id == world["provider"].id
     assert voucher.face_value == Decimal("12.00")  # 30% of the awarded 40
+
+
+def test_public_page_queries_do_not_grow_with_schemes(client, world):
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        seen = []
+        listener = lambda *args: seen.append(1)  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            yield seen
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+
+    client.get("/vouchers/")
+    with counting() as few:
+        client.get("/vouchers/")
+    pool = make_pool(world["bureau"])
+    for code in ("model", "scenario", "corpus", "model"):
+        make_scheme(world["bureau"], code, name=f"更多{code}", pools=[pool], industries=[term("industry", "C34")])
+    db.session.commit()
+    with counting() as many:
+        assert client.get("/vouchers/").status_code == 200
+    assert len(many) == len(few)

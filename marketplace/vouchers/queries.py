@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import g
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.extensions import db
 from marketplace.pools.models import PoolApplication
@@ -14,6 +15,9 @@ from marketplace.vouchers.ledger import position
 from marketplace.vouchers.models import LedgerEntry, Voucher, VoucherScheme
 
 ZERO = Decimal("0.00")
+# Everything a scheme's card and rules show, loaded together (the page's query count does not grow with schemes).
+SCHEME_LOADS = (joinedload(VoucherScheme.voucher_type), joinedload(VoucherScheme.city), joinedload(VoucherScheme.bureau),
+                selectinload(VoucherScheme.industries), selectinload(VoucherScheme.chains), selectinload(VoucherScheme.pools))
 
 
 def positions(scheme_ids) -> dict[int, dict[str, Decimal]]:
@@ -40,7 +44,7 @@ def contract_values(scheme_ids) -> dict[int, Decimal]:
 
 def open_schemes(today: date | None = None) -> list[VoucherScheme]:
     today = today or date.today()
-    return list(db.session.scalars(sa.select(VoucherScheme).where(
+    return list(db.session.scalars(sa.select(VoucherScheme).options(*SCHEME_LOADS).where(
         VoucherScheme.status == "open", VoucherScheme.available > 0,
         sa.or_(VoucherScheme.opens_on.is_(None), VoucherScheme.opens_on <= today),
         sa.or_(VoucherScheme.closes_on.is_(None), VoucherScheme.closes_on >= today)).order_by(VoucherScheme.id)))

@@ -72,6 +72,7 @@ def voucher_document(kind: str) -> str:
 @bp.route("/")
 def index():
     schemes = db.session.scalars(sa.select(VoucherScheme).where(VoucherScheme.status.in_(access.PUBLIC_SCHEME_STATUSES))
+                                 .options(*queries.SCHEME_LOADS)
                                  .order_by(VoucherScheme.status.desc(), VoucherScheme.closes_on, VoucherScheme.id)).all()
     return render_template("vouchers/index.html", schemes=schemes, positions=queries.positions(s.id for s in schemes))
 
