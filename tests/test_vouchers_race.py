@@ -1,7 +1,8 @@
-"""Two bureau officers approving at the same moment cannot overspend a scheme's budget (PostgreSQL)."""
+"""Two bureau officers approving at the same moment cannot overspend a scheme's budget (PostgreSQL and SQLite)."""
 import threading
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from marketplace.extensions import db
@@ -12,7 +13,30 @@ from tests.conftest import make_user
 from tests.vouchers_builders import make_bureau, make_contract, make_scheme
 
 
-def test_two_simultaneous_approvals_never_overspend(pg_app):
+@pytest.fixture
+def sqlite_file_app(tmp_path, monkeypatch):
+    """The embedded default (SQLite in a file, WAL), which threads can share."""
+    from marketplace import create_app
+    from tests.conftest import base_config, fresh_g_per_request, load_test_taxonomies
+
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'race.sqlite3'}"))
+    fresh_g_per_request(app)
+    with app.app_context():
+        db.create_all()
+        load_test_taxonomies()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def race_app(request):
+    return request.getfixturevalue("pg_app" if request.param == "postgresql" else "sqlite_file_app")
+
+
+def test_two_simultaneous_approvals_never_overspend(race_app):
+    pg_app = race_app
     bureau, officer = make_bureau()
     colleague = make_user(bureau)
     scheme = make_scheme(bureau, budget=Decimal("20"))  # room for one 15 万元 voucher, not two

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from marketplace.extensions import db
 from marketplace.vouchers.errors import VoucherError
@@ -31,7 +31,13 @@ def covered(share_percent, cap, amount) -> Decimal:
 
 
 def lock_scheme(scheme_id: int) -> VoucherScheme:
-    """The scheme row, locked for the rest of the transaction, with fresh values."""
+    """The scheme row, locked for the rest of the transaction, with fresh values.
+
+    PostgreSQL: SELECT … FOR UPDATE. SQLite ignores FOR UPDATE, so a no-op write first takes the
+    database's write lock (waiting up to busy_timeout): the sums read next cannot change under us."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(sa.update(VoucherScheme).where(VoucherScheme.id == scheme_id)
+                           .values(available=VoucherScheme.available).execution_options(synchronize_session=False))
     return db.session.scalars(
         sa.select(VoucherScheme).where(VoucherScheme.id == scheme_id).with_for_update()
         .execution_options(populate_existing=True)).one()
@@ -66,7 +72,7 @@ def _append(scheme: VoucherScheme, voucher, kind: str, amount: Decimal, actor, n
                             actor_user_id=getattr(actor, "id", None), note=note[:200])
         db.session.add(entry)
         db.session.flush()
-    except IntegrityError:
+    except (IntegrityError, OperationalError):  # the CHECK refused, or (SQLite) another writer held the lock too long
         raise VoucherError(_l("The scheme's budget does not cover this voucher any more."), status=409) from None
     db.session.refresh(scheme)
     return entry
