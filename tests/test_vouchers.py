@@ -495,3 +495,22 @@ def test_public_page_queries_do_not_grow_with_schemes(client, world):
     with counting() as many:
         assert client.get("/vouchers/").status_code == 200
     assert len(many) == len(few)
+
+
+def test_leverage_counts_a_contract_once_per_city(client, world):
+    model = make_scheme(world["bureau"], "model", name="潍坊模型券")
+    world["offering"].vouchers = [term("voucher", "compute"), term("voucher", "model")]
+    issued_voucher(world["scheme"], world, world["officer"])
+    issued_voucher(model, world, world["officer"])
+    db.session.commit()
+    login(client, world["officer"])
+    from marketplace.vouchers.report_views import _schemes, _vouchers, summary
+
+    with client.application.test_request_context():
+        from flask_login import login_user
+
+        login_user(world["officer"])
+        schemes = _schemes()
+        city = summary(schemes, _vouchers(s.id for s in schemes))["city"][0]
+    assert city["contract"] == Decimal("50.00") and city["reserved"] == Decimal("30.00")
+    assert city["leverage"] == Decimal("1.7")

@@ -153,7 +153,7 @@ def size_labels(sizes) -> list[str]:
 
 
 STATUS_TEXT = {
-    "draft": _l("Draft"), "open": _l("Open"), "closed": _l("Closed"),
+    "draft": _l("Draft"), "open": _l("Taking applications"), "closed": _l("Closed"),
     "applied": _l("Applied"), "rejected": _l("Rejected"), "issued": _l("Issued"), "accepted": _l("Delivery accepted"),
     "claimed": _l("Claim in review"), "returned": _l("Claim returned"), "paid": _l("Paid"), "expired": _l("Expired"),
     "withdrawn": _l("Withdrawn"), "submitted": _l("Submitted"), "approved": _l("Approved and paid"),

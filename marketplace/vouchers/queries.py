@@ -34,14 +34,6 @@ def positions(scheme_ids) -> dict[int, dict[str, Decimal]]:
     return {sid: position(Decimal(budgets[sid]), sums[sid]) for sid in scheme_ids if sid in budgets}
 
 
-def contract_values(scheme_ids) -> dict[int, Decimal]:
-    """Contract value of the vouchers that were issued (issued or later), per scheme."""
-    rows = db.session.execute(sa.select(Voucher.scheme_id, sa.func.sum(Voucher.contract_amount))
-                              .where(Voucher.scheme_id.in_(list(scheme_ids)), Voucher.code.is_not(None))
-                              .group_by(Voucher.scheme_id)).all()
-    return {sid: Decimal(total) for sid, total in rows}
-
-
 def open_schemes(today: date | None = None) -> list[VoucherScheme]:
     today = today or date.today()
     return list(db.session.scalars(sa.select(VoucherScheme).options(*SCHEME_LOADS).where(

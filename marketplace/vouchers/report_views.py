@@ -45,28 +45,35 @@ def _row(label, budget, reserved, redeemed, contract):
             "contract": contract, "leverage": leverage(contract, reserved + redeemed)}
 
 
+def _distinct_contracts(vouchers) -> Decimal:
+    """Contract value of the vouchers' contracts, each contract counted once (one contract may carry
+    vouchers of several schemes: a 模型券 and a 算力券 on the same award)."""
+    return sum({v.demand_id: v.contract_amount for v in vouchers}.values(), ZERO)
+
+
 def summary(schemes, vouchers) -> dict[str, list[dict]]:
     positions = queries.positions(s.id for s in schemes)
-    contract = queries.contract_values(s.id for s in schemes)
+    issued = [v for v in vouchers if v.code is not None]
     by_scheme = [_row(s.name, positions[s.id]["budget"], positions[s.id]["reserved"], positions[s.id]["redeemed"],
-                      contract.get(s.id, ZERO)) for s in schemes]
-    cities: dict = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
+                      _distinct_contracts(v for v in issued if v.scheme_id == s.id)) for s in schemes]
+    cities: dict = defaultdict(lambda: [ZERO, ZERO, ZERO])
+    city_vouchers: dict = defaultdict(list)
     for s in schemes:
         p = positions[s.id]
         key = term_label(s.city) or str(_l("Whole province"))
-        for n, value in enumerate((p["budget"], p["reserved"], p["redeemed"], contract.get(s.id, ZERO))):
+        for n, value in enumerate((p["budget"], p["reserved"], p["redeemed"])):
             cities[key][n] += value
-    chains: dict = defaultdict(lambda: [ZERO, ZERO, ZERO])
-    for v in vouchers:
-        if v.code is None:
-            continue
+        city_vouchers[key] += [v for v in issued if v.scheme_id == s.id]
+    chains: dict = defaultdict(lambda: [ZERO, ZERO])
+    chain_vouchers: dict = defaultdict(list)
+    for v in issued:
         key = term_label(v.demand.chain) or str(_l("Not stated"))
         chains[key][0] += v.face_value if v.status in RESERVED_STATUSES else ZERO
         chains[key][1] += v.redeemed_amount or ZERO
-        chains[key][2] += v.contract_amount
+        chain_vouchers[key].append(v)
     return {"scheme": by_scheme,
-            "city": [_row(k, *v) for k, v in sorted(cities.items())],
-            "chain": [_row(k, None, *v) for k, v in sorted(chains.items())]}
+            "city": [_row(k, *v, _distinct_contracts(city_vouchers[k])) for k, v in sorted(cities.items())],
+            "chain": [_row(k, None, *v, _distinct_contracts(chain_vouchers[k])) for k, v in sorted(chains.items())]}
 
 
 COLOURS = {"budget": "#999999", "reserved": "#e69138", "redeemed": "#6aa84f", "available": "#3d85c6"}
