@@ -514,3 +514,15 @@ def test_leverage_counts_a_contract_once_per_city(client, world):
         city = summary(schemes, _vouchers(s.id for s in schemes))["city"][0]
     assert city["contract"] == Decimal("50.00") and city["reserved"] == Decimal("30.00")
     assert city["leverage"] == Decimal("1.7")
+
+
+def test_public_page_in_english_states_the_rounding(client, world):
+    from marketplace.i18n import LOCALE_COOKIE
+
+    issued_voucher(world["scheme"], world, world["officer"])
+    db.session.commit()
+    client.set_cookie(LOCALE_COOKIE, "en")
+    html = client.get("/vouchers/").get_data(as_text=True)
+    assert "Compute voucher" in html and "85.00 万元 (¥850,000)" in html
+    assert "rounded to 0.01 万元 (100 yuan), halves rounded up" in html
+    assert "Covers 30% of the amount the firm actually pays" in html
