@@ -33,11 +33,8 @@ def covered(share_percent, cap, amount) -> Decimal:
 def lock_scheme(scheme_id: int) -> VoucherScheme:
     """The scheme row, locked for the rest of the transaction, with fresh values.
 
-    PostgreSQL: SELECT … FOR UPDATE. SQLite ignores FOR UPDATE, so a no-op write first takes the
-    database's write lock (waiting up to busy_timeout): the sums read next cannot change under us."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(sa.update(VoucherScheme).where(VoucherScheme.id == scheme_id)
-                           .values(available=VoucherScheme.available).execution_options(synchronize_session=False))
+    PostgreSQL: SELECT … FOR UPDATE. SQLite ignores FOR UPDATE, but a writing request's transaction
+    already holds the database's write lock from its BEGIN IMMEDIATE (marketplace/db.py)."""
     return db.session.scalars(
         sa.select(VoucherScheme).where(VoucherScheme.id == scheme_id).with_for_update()
         .execution_options(populate_existing=True)).one()
