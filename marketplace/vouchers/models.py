@@ -17,6 +17,7 @@ from marketplace.db import Base, TimestampMixin, link_table, state_check, utc_no
 
 if TYPE_CHECKING:
     from marketplace.bids.models import Bid
+    from marketplace.files.models import StoredFile
     from marketplace.demands.models import Demand
     from marketplace.orgs.models import Organisation
     from marketplace.pools.models import Pool
@@ -187,14 +188,14 @@ class VoucherFile(Base):
     claim_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("voucher_claim.id"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(16))
     original_name: Mapped[str] = mapped_column(sa.String(255))
-    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    size_bytes: Mapped[int] = mapped_column()
-    sha256: Mapped[str] = mapped_column(sa.String(64))
+    # The bytes live in the shared files area (marketplace.files).
+    file_id: Mapped[int] = mapped_column(sa.ForeignKey("stored_file.id"), unique=True)
     uploaded_by_org_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("organisation.id"))
     uploaded_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     voucher: Mapped[Voucher] = relationship(back_populates="files")
     claim: Mapped[Optional[VoucherClaim]] = relationship(back_populates="files")
+    file: Mapped["StoredFile"] = relationship()
 
 
 class LedgerEntry(Base):

@@ -5,7 +5,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.applications import files
 from marketplace.extensions import db
 from marketplace.vouchers import access, services
 from marketplace.vouchers.errors import VoucherError
@@ -19,19 +18,13 @@ def _attach(form, error: VoucherError) -> None:
 
 
 def _save(form, action, voucher, done: str, template: str):
-    stored: list[str] = []
     try:
-        stored = action()
+        action()  # the files are stored in the same transaction, so a failure keeps none of them
     except VoucherError as error:
         db.session.rollback()
         _attach(form, error)
         return render_template(template, form=form, voucher=voucher), error.status
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        files.discard(stored)
-        raise
+    db.session.commit()
     flash(done, "success")
     return redirect(url_for("vouchers.detail", voucher_id=voucher.id))
 

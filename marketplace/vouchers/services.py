@@ -216,17 +216,16 @@ def withdraw(voucher: Voucher, version) -> None:
 
 # ----------------------------------------------------------------------------- redemption
 
-def _store_files(voucher: Voucher, claim, uploads: dict[str, list], org_id: int) -> list[str]:
-    from marketplace.applications import files
+def _store_files(voucher: Voucher, claim, uploads: dict[str, list], user) -> list:
+    from marketplace import files
 
     stored = []
     for kind, items in uploads.items():
         for upload in items:
-            name = files.store(upload)
-            stored.append(name)
+            kept = files.store(upload, owner=user)
+            stored.append(kept)
             db.session.add(VoucherFile(voucher_id=voucher.id, claim_id=claim.id if claim else None, kind=kind,
-                                       original_name=upload.name, stored_name=name, size_bytes=len(upload.data),
-                                       sha256=upload.sha256, uploaded_by_org_id=org_id))
+                                       original_name=upload.name, file_id=kept.id, uploaded_by_org_id=user.org_id))
     return stored
 
 
@@ -252,7 +251,7 @@ def accept_delivery(voucher: Voucher, user, version, report: str, uploads: dict[
     voucher.status = "accepted"
     voucher.acceptance_report = report
     voucher.accepted_at = utc_now()
-    stored = _store_files(voucher, None, uploads, user.org_id)
+    stored = _store_files(voucher, None, uploads, user)
     db.session.flush()
     record("voucher.accept", voucher)
     notify_org(voucher.provider, "voucher.accepted", _link(voucher), firm=voucher.firm.name, code=voucher.code)
@@ -298,7 +297,7 @@ def file_claim(voucher: Voucher, user, version, invoice_number: str, amount_paid
     except IntegrityError:
         raise VoucherError(_l("A claim on this voucher is already in review."), status=409) from None
     voucher.status = "claimed"
-    stored = _store_files(voucher, claim, uploads, user.org_id)
+    stored = _store_files(voucher, claim, uploads, user)
     db.session.flush()
     record("voucher.claim", claim, voucher_id=voucher.id, amount_paid=amount_paid, amount_claimed=amount_claimed)
     notify_org(voucher.scheme.bureau, "voucher.claimed", _link(voucher), provider=voucher.provider.name, code=voucher.code)

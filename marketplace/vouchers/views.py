@@ -191,13 +191,13 @@ def withdraw(voucher_id: int):
 @bp.route("/files/<int:file_id>")
 @login_required
 def download(file_id: int):
-    from marketplace.applications.files import send_attachment
+    from marketplace import files
 
     item = db.session.get(VoucherFile, file_id)
     if item is None:
         abort(404)
     access.voucher_or_404(item.voucher_id)
-    return send_attachment(item)
+    return files.send(item.file, download_name=item.original_name)
 
 
 

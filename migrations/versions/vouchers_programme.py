@@ -189,9 +189,7 @@ def upgrade():
     sa.Column('claim_id', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('original_name', sa.String(length=255), nullable=False),
-    sa.Column('stored_name', sa.String(length=64), nullable=False),
-    sa.Column('size_bytes', sa.Integer(), nullable=False),
-    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('file_id', sa.Integer(), nullable=False),
     sa.Column('uploaded_by_org_id', sa.Integer(), nullable=True),
     sa.Column('uploaded_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("kind IN ('acceptance', 'invoice', 'payment_proof', 'contract')", name=op.f('ck_voucher_file_kind_valid')),
@@ -199,7 +197,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['uploaded_by_org_id'], ['organisation.id'], name=op.f('fk_voucher_file_uploaded_by_org_id_organisation')),
     sa.ForeignKeyConstraint(['voucher_id'], ['voucher.id'], name=op.f('fk_voucher_file_voucher_id_voucher')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_voucher_file')),
-    sa.UniqueConstraint('stored_name', name=op.f('uq_voucher_file_stored_name'))
+    sa.ForeignKeyConstraint(['file_id'], ['stored_file.id'], name=op.f('fk_voucher_file_file_id_stored_file')),
+    sa.UniqueConstraint('file_id', name=op.f('uq_voucher_file_file_id'))
     )
     with op.batch_alter_table('voucher_file', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_voucher_file_claim_id'), ['claim_id'], unique=False)
