@@ -92,21 +92,3 @@ def _send_pending(session: Session) -> None:
 def _drop_pending(session: Session) -> None:
     session.info.pop("pending_jobs", None)
 
-
-def run_now(name: str, **kwargs):
-    """Run one job here and now, in a fresh app context, committing its work (tests and one-off
-    commands; it leaves no JobRun row)."""
-    from flask import current_app
-
-    from marketplace.extensions import db
-
-    with current_app._get_current_object().app_context():
-        try:
-            result = REGISTRY[name].func(**kwargs)
-            db.session.commit()
-            return result
-        except Exception:
-            db.session.rollback()
-            raise
-        finally:
-            db.session.remove()
