@@ -18,6 +18,7 @@ ROLE_MENUS = {
         ("bids.received", _l("Bids received")),
         ("messages.inbox", _l("Messages")),
         ("bureau_lists.mine", _l("Chain demand lists")),  # demands a bureau listed for the firm: confirm or claim
+        ("vouchers.mine", _l("My vouchers")),
     ],
     "provider": [
         ("opportunities.index", _l("Opportunities")),
@@ -26,12 +27,14 @@ ROLE_MENUS = {
         ("bids.mine", _l("My bids")),
         ("messages.inbox", _l("Messages")),
         ("applications.calls", _l("Pool applications")),
+        ("vouchers.mine", _l("Voucher claims")),
         ("orgs.profile", _l("Company profile")),
     ],
     "bureau": [
         ("pools.manage", _l("Manage pools")),
         ("bureau_lists.index", _l("Chain demand lists")),
         ("dashboard.index", _l("Dashboard")),
+        ("vouchers.manage", _l("Voucher schemes")),
         ("events.manage", _l("My events")),
         ("audit.log", _l("Audit log")),
     ],
@@ -44,7 +47,8 @@ ROLE_MENUS = {
         ("audit.log", _l("Audit log")),
     ],
 }
-PUBLIC_MENU = [("pools.public_index", _l("Provider pools")), ("events.index", _l("Matchmaking events"))]
+PUBLIC_MENU = [("pools.public_index", _l("Provider pools")), ("events.index", _l("Matchmaking events")),
+               ("vouchers.index", _l("AI vouchers"))]
 
 STATUS_LABELS = {
     "draft": _l("Draft"),

@@ -27,6 +27,7 @@ from marketplace.offerings.models import CaseStudy, Offering
 from marketplace.orgs.models import Organisation
 from marketplace.pools.models import ApplicationScore, Pool, PoolApplication, RubricItem
 from marketplace.taxonomy.models import TaxonomyTerm
+from marketplace.vouchers.demo import load_demo_vouchers
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 TAXONOMY_DIR = SEEDS_DIR / "taxonomies"
@@ -403,6 +404,7 @@ class _Loader:
         from marketplace.questions.seeding import load_questions  # the Q&A area's demo questions
 
         load_questions(self)
+        self.created.update(load_demo_vouchers(self.session, DEMO_DIR, self.orgs, self.demands, self.pools))
         return self.created
 
 

@@ -59,4 +59,13 @@ MESSAGES.update({
     "reminder.offering_idle": _l("“%(offering)s” has no matching opportunities yet. It would match more with: %(missing)s."),
     "reminder.pool_recheck": _l("The re-check of %(provider)s in “%(pool)s” is due on %(due)s."),
     "reminder.notice_ended": _l("The public notice of “%(pool)s” ended on %(ended)s. Please finalise the admitted batch."),
+    # Vouchers (vouchers area).
+    "voucher.applied": _l("%(firm)s applied for a voucher of “%(scheme)s”."),
+    "voucher.issued": _l("Your voucher of “%(scheme)s” was issued: %(code)s, %(amount)s 万元."),
+    "voucher.rejected": _l("Your voucher application to “%(scheme)s” was rejected: %(reason)s"),
+    "voucher.accepted": _l("%(firm)s confirmed acceptance of the delivery; you can now claim voucher %(code)s."),
+    "voucher.claimed": _l("%(provider)s filed a claim on voucher %(code)s."),
+    "voucher.returned": _l("Your claim on voucher %(code)s was returned: %(reason)s"),
+    "voucher.paid": _l("Voucher %(code)s was paid out: %(amount)s 万元."),
+    "voucher.expired": _l("Voucher %(code)s expired unused; its %(amount)s 万元 went back to the scheme's budget."),
 })
