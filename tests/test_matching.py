@@ -21,7 +21,7 @@ EVAL = ROOT / "seeds" / "eval"
 
 @pytest.fixture(scope="session")
 def encoder():
-    """The bundled model, loaded once per test session."""
+    """The default model (multilingual-e5-small), loaded once per test session."""
     return get_encoder("")
 
 
@@ -41,7 +41,7 @@ def test_analyzer_survives_emoji_html_empty_and_huge_text():
     assert analyze("") == [] and analyze(None) == [] and analyze("😀🔥") == []
     assert "alert" not in analyze("<script>alert(1)</script><b>视觉</b>&amp;检测")
     assert "视觉" in analyze("<b>视觉</b>&amp;检测")
-    assert len(analyze("检" * 1_000_000)) < 10_000  # capped, not choked on
+    assert len(analyze("检" * 1_000_000)) < 20_000  # capped, not choked on
     assert clean("ＡＢＣ１２３") == "ABC123"  # full-width forms normalized
 
 
@@ -146,7 +146,7 @@ def test_encoder_vectors_are_normalized_and_bad_input_is_fine(encoder):
     vectors = encoder.encode(["", "😀", "<b>defect</b> inspection", "铸件" * 5000])
     assert vectors.shape == (4, encoder.dim) and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
-    assert encoder.han_ability < 0.2  # the bundled English model is blind to Chinese
+    assert encoder.han_ability > 0.9  # the default model reads Chinese
     assert text_hash("<b>a</b>") == text_hash("a") != text_hash("b")
 
 
@@ -213,14 +213,20 @@ def test_bad_queries_rank_without_crashing(encoder, scenarios):
     assert Matcher(encoder.dim).rank(MatchDocument(id=1, kind="demand", title="x"), None) == []
 
 
-def test_hybrid_beats_best_single_signal_on_dev_set(encoder, scenarios):
-    data = evaluate.prepare(EVAL, "dev", encoder)
+def test_hybrid_beats_best_single_signal_and_plain_references_per_language(encoder, scenarios):
+    data = evaluate.prepare(EVAL, "test", encoder)
     assert len(data.docs) >= 150
     matcher = evaluate.build_matcher(data, FusionWeights(), scenarios, encoder.han_ability)
+    assert matcher.fusion is not None  # the fitted fusion for the default model is in the repo
     result = evaluate.score(data, matcher)
-    best_single = max(result["dense"]["ndcg@10"], result["lexical"]["ndcg@10"])
-    assert result["hybrid"]["ndcg@10"] >= best_single + 0.05, result
-    assert set(result["hybrid"]) == {"ndcg@10", "mrr@10", "recall@10", "recall@100"}
+    assert set(result["hybrid"]) == {"ndcg@10", "mrr@10", "recall@10", "recall@100", "queries"}
+    for lang, rows in result["by_language"].items():
+        best_single = max(rows["dense"]["ndcg@10"], rows["lexical"]["ndcg@10"])
+        assert rows["hybrid"]["ndcg@10"] >= best_single + 0.03, (lang, rows)
+        assert rows["hybrid"]["ndcg@10"] >= max(rows["bm25"]["ndcg@10"], rows["rrf"]["ndcg@10"]), (lang, rows)
+        # the project's lexical signal is at least plain char-n-gram BM25, and candidates keep recall
+        assert rows["lexical"]["ndcg@10"] >= rows["bm25"]["ndcg@10"] - 0.005, (lang, rows)
+        assert rows["hybrid"]["recall@100"] >= max(rows["dense"]["recall@100"], rows["bm25"]["recall@100"]), (lang, rows)
 
 
 def test_budget_reason_says_within_only_when_the_price_fits_inside(scenarios):
