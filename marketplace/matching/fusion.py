@@ -3,10 +3,11 @@
 A FusionModel holds, per query language (Han-majority "han", Latin-majority "latin"), a linear
 scorer over FEATURES (logistic regression fitted on the dev split only) or, when cross-validation
 on dev says a single signal ranks better, that signal alone (the guard: the hybrid never falls
-below its best single signal). Either way the raw score goes through an isotonic calibration,
-fitted on out-of-fold dev scores, to the probability that the pair is relevant: the percentage a
-user sees means the same for every query. It is stored as JSON beside this module, one file per
-embedding model (dense cosines of different models are not comparable), with its training
+below its best single signal). Either way the raw score goes through a Platt calibration (a
+logistic curve fitted on out-of-fold dev scores) to the probability that the pair is relevant:
+the percentage a user sees means the same for every query. Platt rather than isotonic: a few
+hundred positives make isotonic steps that show ties and "100%" at the top. It is stored as
+JSON beside this module, one file per embedding model (dense cosines of different models are not comparable), with its training
 metadata, and refitted by `flask matching tune`.
 """
 from __future__ import annotations
@@ -42,17 +43,15 @@ class LanguageScorer:
     mode: str  # "learned" or the name of the single signal used alone
     coef: list[float]
     intercept: float
-    calibration_x: list[float]
-    calibration_y: list[float]
+    calibration: list[float]  # Platt: probability = sigmoid(a * raw + b)
     dev: dict = field(default_factory=dict)  # dev-split figures behind the choice
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         return X @ np.asarray(self.coef) + self.intercept
 
     def probability(self, raw: np.ndarray) -> np.ndarray:
-        if not self.calibration_x:
-            return 1.0 / (1.0 + np.exp(-raw))
-        return np.interp(raw, self.calibration_x, self.calibration_y)
+        a, b = self.calibration
+        return 1.0 / (1.0 + np.exp(-(a * np.asarray(raw, float) + b)))
 
 
 @dataclass
@@ -144,7 +143,7 @@ def _folds(n: int, k: int) -> list[np.ndarray]:
 def fit(queries: list[QueryCandidates], gains: list[list[int]], model_name: str, features=FEATURES,
         trained: dict | None = None, k: int = 5) -> FusionModel:
     """Fit a FusionModel. gains[i]: every graded relevance of query i (for the ideal DCG)."""
-    from sklearn.isotonic import IsotonicRegression
+    from sklearn.linear_model import LogisticRegression
 
     idx = {f: j for j, f in enumerate(features)}
     languages: dict[str, LanguageScorer] = {}
@@ -182,10 +181,10 @@ def fit(queries: list[QueryCandidates], gains: list[list[int]], model_name: str,
             raw_oof = np.concatenate([queries[i].X[:, idx[best_single]] for i in mine])
             mode = best_single
         labels = np.concatenate([queries[i].rel > 0 for i in mine]).astype(float)
-        iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw_oof, labels)
+        platt = LogisticRegression(C=1e4, max_iter=1000).fit(raw_oof.reshape(-1, 1), labels) if labels.min() != labels.max() else None
+        calibration = [float(platt.coef_[0][0]), float(platt.intercept_[0])] if platt is not None else [1.0, 0.0]
         figures = {k2: round(v, 4) for k2, v in figures.items()}
         figures.update({"queries": len(mine), "chosen": learned if mode == "learned" else best_single})
         languages[lang] = LanguageScorer(mode, [round(float(c), 6) for c in coef], round(float(b), 6),
-                                         [round(float(v), 6) for v in iso.X_thresholds_],
-                                         [round(float(v), 6) for v in iso.y_thresholds_], figures)
+                                         [round(v, 6) for v in calibration], figures)
     return FusionModel(model_name, tuple(features), languages, trained or {})
