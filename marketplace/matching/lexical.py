@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from .text import analyze, analyze_plain
+from .text import STOPWORDS, _stem, analyze, analyze_plain
 
 N_FEATURES = 2**20
 
@@ -29,6 +29,10 @@ def make_vectorizer() -> HashingVectorizer:
 
 
 _VECTORIZER = make_vectorizer()
+# Hashed columns of stopwords: they stay in the index (a document sharing only common words with
+# the query is still a candidate) but weigh little in a query (STOPWORD_QUERY_WEIGHT).
+_STOP_COLS = np.unique(_VECTORIZER.transform([[_stem(w) for w in STOPWORDS] + list(STOPWORDS)]).indices).astype(np.int64)
+STOPWORD_QUERY_WEIGHT = 0.1
 
 
 def _tokens(text: str, use_words: bool, plain: bool) -> list[str]:
@@ -157,6 +161,8 @@ class LexicalIndex:
             row = row + _phrase_row(phrase, self.use_words, self.plain) * weight
         row = row.tocsr()
         row.sum_duplicates()
+        if not self.plain:
+            row.data[np.isin(row.indices, _STOP_COLS)] *= STOPWORD_QUERY_WEIGHT
         keep = row.data > 0
         return LexicalQuery(row.indices[keep].astype(np.int64), row.data[keep].astype(np.float32))
 

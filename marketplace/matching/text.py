@@ -121,10 +121,11 @@ def analyze(text: str, use_words: bool = True) -> list[str]:
             out.extend(tok[i : i + 2] for i in range(len(tok) - 1))
             if use_words and len(tok) >= 3:
                 out.extend(w for w in _get_jieba().lcut(tok, HMM=False) if len(w) >= 3)
-        elif len(tok) >= 2 or tok.isdigit():
-            if tok not in STOPWORDS:
-                out.append(_stem(tok))
-    return [t for t in out if t not in STOPWORDS]
+        else:
+            out.append(_stem(tok))
+    # Stopwords stay in the index: BM25's idf already weighs them near zero, and dropping them
+    # dropped candidates that share only common words with the query (lost recall).
+    return out
 
 
 def analyze_plain(text: str) -> list[str]:
