@@ -214,8 +214,10 @@ def test_bad_queries_rank_without_crashing(encoder, scenarios):
 
 
 def test_hybrid_beats_best_single_signal_and_plain_references_per_language(encoder, scenarios):
+    # seeds/eval is a held-out-style set (demands written blind to offerings and glossary, pooled
+    # judgments): it can fail. Report split.
     data = evaluate.prepare(EVAL, "test", encoder)
-    assert len(data.docs) >= 150
+    assert len(data.docs) >= 250 and len(data.queries) >= 50
     matcher = evaluate.build_matcher(data, FusionWeights(), scenarios, encoder.han_ability)
     assert matcher.fusion is not None  # the fitted fusion for the default model is in the repo
     result = evaluate.score(data, matcher)
