@@ -124,8 +124,7 @@ def rankings(k: int = 100) -> dict[str, dict[str, list[str]]]:
     taxonomy = json.loads((ROOT / "seeds" / "taxonomies" / "scenarios.json").read_text(encoding="utf-8"))
     docs = [evaluate.to_document(r, i, "offering") for i, r in enumerate(corpus)]
     qdocs = [evaluate.to_document(r, i, "demand") for i, r in enumerate(queries)]
-    data = evaluate.EvalData(cids, qids, docs, qdocs, encoder.encode([d.full_text() for d in docs]),
-                             encoder.encode([q.full_text() for q in qdocs]), {})
+    data = evaluate.EvalData(cids, qids, docs, qdocs, cv, qv, {})  # full_text() is record_text()
     matcher = evaluate.build_matcher(data, None, taxonomy, encoder.han_ability)
     runs["hybrid"] = {}
     for qi, (qid, q) in enumerate(zip(data.query_ids, data.queries)):

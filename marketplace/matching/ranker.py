@@ -25,9 +25,9 @@ from .taxonomy_inference import ScenarioInferer
 from .text import add_words, assemble, format_amount_range, han_share, words
 
 KINDS = ("demand", "offering")
-# Bump when scores change meaning (features, fusion, calibration): stored or cached scores of
-# another version are stale.
-MATCHER_VERSION = "2.0"
+# Bump when scores change meaning (features, fusion, calibration): stored matches computed by
+# another version are refreshed in the background.
+MATCHER_VERSION = "2"
 
 
 @dataclass(frozen=True)
