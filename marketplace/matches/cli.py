@@ -46,8 +46,11 @@ def reindex(quiet: bool, batch_size: int, with_matches: bool) -> None:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @click.option("--qrels", "qrels_name", default="dev", show_default=True, help="qrels/<NAME>.tsv")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object and nothing else on stdout.")
-def evaluate(folder: str, qrels_name: str, as_json: bool) -> None:
-    """nDCG@10, MRR@10, Recall@10/100 of lexical, dense and hybrid ranking on a BEIR folder."""
+@click.option("--reference-model", "reference_models", multiple=True, default=("all-MiniLM-L6-v2",), show_default=True,
+              help="Also report this encoder's dense-only row (repeatable).")
+def evaluate(folder: str, qrels_name: str, as_json: bool, reference_models: tuple[str, ...]) -> None:
+    """nDCG@10, MRR@10, Recall@10/100 of the hybrid, its lexical and dense signals, and plain
+    references (char-n-gram BM25, each model's dense ranking, naive RRF), per language and overall."""
     from flask import current_app
 
     from marketplace.matching import evaluate as evaluation
@@ -56,17 +59,39 @@ def evaluate(folder: str, qrels_name: str, as_json: bool) -> None:
 
     try:
         encoder = get_encoder(current_app.config.get("EMBEDDING_MODEL", ""))
+        references = [get_encoder(name) for name in reference_models if name]
     except EmbeddingModelError as error:
         raise click.ClickException(str(error)) from error
     weights = FusionWeights.from_mapping(current_app.config.get("MATCHING_WEIGHTS"))
-    results = evaluation.run(folder, qrels_name, encoder, weights=weights, taxonomy=_scenario_taxonomy())
+    results = evaluation.run(folder, qrels_name, encoder, weights=weights, taxonomy=_scenario_taxonomy(), references=references)
     if as_json:
         sys.stdout.write(json.dumps(results) + "\n")
         return
-    click.echo(f"{'':10}{'nDCG@10':>10}{'MRR@10':>10}{'R@10':>10}{'R@100':>10}")
-    for name in ("lexical", "dense", "hybrid"):
-        row = results[name]
-        click.echo(f"{name:10}{row['ndcg@10']:>10.4f}{row['mrr@10']:>10.4f}{row['recall@10']:>10.4f}{row['recall@100']:>10.4f}")
+    click.echo(evaluation.format_table(results))
+
+
+@matching_cli.command("tune")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False), default="seeds/eval")
+@click.option("--qrels", "qrels_name", default="dev", show_default=True, help="Fit on this split only (dev).")
+def tune(folder: str, qrels_name: str) -> None:
+    """Refit the learned fusion and its calibration on the dev split and save it for the model."""
+    from flask import current_app
+
+    from marketplace.matching import evaluate as evaluation
+    from marketplace.matching.embeddings import EmbeddingModelError, get_encoder
+
+    if qrels_name == "test":
+        raise click.ClickException("fit on the dev split; the test split is for reporting")
+    try:
+        encoder = get_encoder(current_app.config.get("EMBEDDING_MODEL", ""))
+    except EmbeddingModelError as error:
+        raise click.ClickException(str(error)) from error
+    data = evaluation.prepare(folder, qrels_name, encoder)
+    model = evaluation.fit_fusion(data, _scenario_taxonomy(), folder, qrels_name, encoder.han_ability)
+    path = model.save()
+    for lang, scorer in model.languages.items():
+        click.echo(f"{lang}: {scorer.mode} (dev, out-of-fold nDCG@10: {scorer.dev})")
+    click.echo(f"saved {path}; restart the workers to use it")
 
 
 @matching_cli.command("benchmark")

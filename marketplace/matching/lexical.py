@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from .text import analyze
+from .text import STOPWORDS, _stem, analyze, analyze_plain
 
 N_FEATURES = 2**20
 
@@ -29,17 +29,25 @@ def make_vectorizer() -> HashingVectorizer:
 
 
 _VECTORIZER = make_vectorizer()
+# Hashed columns of stopwords: they stay in the index (a document sharing only common words with
+# the query is still a candidate) but weigh little in a query (STOPWORD_QUERY_WEIGHT).
+_STOP_COLS = np.unique(_VECTORIZER.transform([[_stem(w) for w in STOPWORDS] + list(STOPWORDS)]).indices).astype(np.int64)
+STOPWORD_QUERY_WEIGHT = 0.1
+
+
+def _tokens(text: str, use_words: bool, plain: bool) -> list[str]:
+    return analyze_plain(text) if plain else analyze(text, use_words)
 
 
 @lru_cache(maxsize=50_000)
-def _term_cols(term: str, use_words: bool) -> np.ndarray:
-    return _VECTORIZER.transform([analyze(term, use_words)]).indices.astype(np.int64)
+def _term_cols(term: str, use_words: bool, plain: bool = False) -> np.ndarray:
+    return _VECTORIZER.transform([_tokens(term, use_words, plain)]).indices.astype(np.int64)
 
 
 @lru_cache(maxsize=256)
-def _phrase_row(phrase: str, use_words: bool) -> sp.csr_matrix:
+def _phrase_row(phrase: str, use_words: bool, plain: bool = False) -> sp.csr_matrix:
     """Hashed, capped counts of a fixed phrase (scenario vocabularies repeat across queries)."""
-    return _VECTORIZER.transform([analyze(phrase, use_words)]).minimum(1).tocsr()
+    return _VECTORIZER.transform([_tokens(phrase, use_words, plain)]).minimum(1).tocsr()
 
 
 class LexicalQuery:
@@ -54,8 +62,9 @@ class LexicalQuery:
 
 
 class LexicalIndex:
-    def __init__(self, k1: float = 1.2, b: float = 0.75, use_words: bool = True) -> None:
-        self.k1, self.b, self.use_words = k1, b, use_words
+    def __init__(self, k1: float = 1.2, b: float = 0.75, use_words: bool = True, plain: bool = False) -> None:
+        """plain: the reference analyzer (text.analyze_plain) instead of the project's."""
+        self.k1, self.b, self.use_words, self.plain = k1, b, use_words, plain
         self.vectorizer = make_vectorizer()
         self.df = np.zeros(N_FEATURES, dtype=np.int32)
         self._main = sp.csc_matrix((0, N_FEATURES), dtype=np.float32)
@@ -80,7 +89,7 @@ class LexicalIndex:
 
     # -- writes --------------------------------------------------------------------------------
     def _vectorize(self, texts: list[str]) -> sp.csr_matrix:
-        return self.vectorizer.transform([analyze(t, self.use_words) for t in texts]).tocsr()
+        return self.vectorizer.transform([_tokens(t, self.use_words, self.plain) for t in texts]).tocsr()
 
     def add(self, doc_id: int, text: str) -> None:
         doc_id = int(doc_id)
@@ -149,11 +158,20 @@ class LexicalIndex:
         # Cap repeated terms: a word said five times is not five times the evidence.
         row = self._vectorize([text]).minimum(2).tocsr()
         for phrase, weight in expansions:
-            row = row + _phrase_row(phrase, self.use_words) * weight
+            row = row + _phrase_row(phrase, self.use_words, self.plain) * weight
         row = row.tocsr()
         row.sum_duplicates()
+        if not self.plain:
+            row.data[np.isin(row.indices, _STOP_COLS)] *= STOPWORD_QUERY_WEIGHT
         keep = row.data > 0
         return LexicalQuery(row.indices[keep].astype(np.int64), row.data[keep].astype(np.float32))
+
+    def upper_bound(self, query: LexicalQuery) -> float:
+        """The most any document could score for this query (each term's saturation limit):
+        score / upper_bound is an absolute 0..1 match strength, comparable across queries."""
+        if not query or not len(self):
+            return 0.0
+        return float((self.idf(query.cols) * query.weights).sum() * (self.k1 + 1.0))
 
     def idf(self, cols: np.ndarray) -> np.ndarray:
         n = max(len(self), 1)
@@ -245,7 +263,7 @@ class LexicalIndex:
 
     def term_idf(self, term: str) -> float:
         """Mean idf of a term's tokens (for ranking shared terms in reasons)."""
-        cols = _term_cols(term, self.use_words)
+        cols = _term_cols(term, self.use_words, self.plain)
         return float(self.idf(cols).mean()) if len(cols) else 0.0
 
     # -- persistence ---------------------------------------------------------------------------
@@ -255,13 +273,13 @@ class LexicalIndex:
         folder.mkdir(parents=True, exist_ok=True)
         sp.save_npz(folder / "lexical_tf.npz", self._main_csr, compressed=False)
         np.save(folder / "lexical_ids.npy", self._main_ids)
-        np.save(folder / "lexical_params.npy", np.array([self.k1, self.b, float(self.use_words)]))
+        np.save(folder / "lexical_params.npy", np.array([self.k1, self.b, float(self.use_words), float(self.plain)]))
 
     @classmethod
     def load(cls, folder: str | Path) -> "LexicalIndex":
         folder = Path(folder)
-        k1, b, use_words = np.load(folder / "lexical_params.npy").tolist()
-        index = cls(k1=k1, b=b, use_words=bool(use_words))
+        params = np.load(folder / "lexical_params.npy").tolist() + [0.0]
+        index = cls(k1=params[0], b=params[1], use_words=bool(params[2]), plain=bool(params[3]))
         csr = sp.load_npz(folder / "lexical_tf.npz").tocsr()
         index.df = np.bincount(csr.indices, minlength=N_FEATURES).astype(np.int32)
         index.total_len = float(csr.sum())

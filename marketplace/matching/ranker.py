@@ -17,14 +17,17 @@ from pathlib import Path
 
 import numpy as np
 
+from . import fusion as fusion_models
+from .fusion import STRONG_MATCH_PROBABILITY, FusionModel
 from .index import DEFAULT_APPROX_THRESHOLD, VectorIndex
 from .lexical import LexicalIndex
 from .taxonomy_inference import ScenarioInferer
 from .text import add_words, assemble, format_amount_range, han_share, words
 
 KINDS = ("demand", "offering")
-# Bump when ranking changes: stored matches computed by another version are refreshed in the background.
-MATCHER_VERSION = "1"
+# Bump when scores change meaning (features, fusion, calibration): stored matches computed by
+# another version are refreshed in the background.
+MATCHER_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,15 @@ class MatchDocument:
 @dataclass
 class Match:
     id: int
-    score: float  # 0..1
+    score: float  # 0..1: the calibrated probability of relevance when calibrated is True
     signals: dict[str, float]
     reasons: list[Reason]
+    calibrated: bool = False
+
+    @property
+    def strong(self) -> bool:
+        """A good fit: probability of relevance at least STRONG_MATCH_PROBABILITY."""
+        return self.score >= STRONG_MATCH_PROBABILITY
 
 
 @dataclass
@@ -96,6 +105,8 @@ class FusionWeights:
 
 
 SIGNALS = ("dense", "lexical", "scenario", "industry", "chain", "stage", "city", "budget", "pool", "track")
+# Query-relative and expansion features the learned fusion also uses (fusion.FEATURES).
+EXTRA_FEATURES = ("dense_rel", "lexical_rel", "expanded")
 
 
 class Collection:
@@ -121,8 +132,12 @@ class Matcher:
         labels: dict[str, tuple[str, str]] | None = None,
         han_ability: float = 0.0,
         approx_threshold: int = DEFAULT_APPROX_THRESHOLD,
+        model_name: str | None = None,
+        fusion: FusionModel | None | bool = True,
     ) -> None:
-        """han_ability: how well the encoder reads Chinese (Encoder.han_ability: 0 blind .. 1)."""
+        """han_ability: how well the encoder reads Chinese (Encoder.han_ability: 0 blind .. 1).
+        model_name: the encoder's name; selects the fitted fusion (fusion/<model_name>.json).
+        fusion: True = load that file if present, None/False = convex weights only, or a model."""
         self.dim = dim
         self.weights = weights or FusionWeights()
         self.taxonomy = taxonomy or []
@@ -133,6 +148,8 @@ class Matcher:
             self.labels.setdefault(code, pair)
         self.han_ability = han_ability
         self.approx_threshold = approx_threshold
+        self.model_name = model_name
+        self.fusion: FusionModel | None = fusion_models.load_for(model_name) if fusion is True else (fusion or None)
         self.collections = {kind: Collection(dim, approx_threshold) for kind in KINDS}
         # Each scenario's vocabulary, added (lightly weighted) to queries inferred to be about it.
         vocab: dict[str, list[str]] = {code: [] for code in self.inferer.labels}
@@ -203,22 +220,14 @@ class Matcher:
         col = self.collections[target]
         if not len(col) or k <= 0:
             return []
-        text = query.full_text()
-        q_scen = self.scenarios_of(query)
-        dense_factor = self.dense_factor(text) if query_vector is not None else 0.0
-        lex_query = self._lexical_query(col, text, q_scen)
         if isinstance(allowed, (set, frozenset)) and not allowed:
             return []
+        ctx = self._context(query, query_vector, col)
         id_set = allowed if isinstance(allowed, (set, frozenset)) else None
         check = allowed if callable(allowed) else None
         n = max(self.weights.candidates, k)
         while True:
-            cand: set[int] = set()
-            if dense_factor > 0.02 and len(col.vectors):
-                _, dense_ids = col.vectors.search(np.asarray(query_vector, np.float32).reshape(1, -1), n, id_set)
-                cand.update(int(i) for i in dense_ids[0] if i >= 0)
-            cand.update(i for i, _ in col.lexical.top(lex_query, n, id_set, max_df=0.05))
-            cand = {i for i in cand if i in col.docs and (id_set is None or i in id_set)}
+            cand = self._candidates(ctx, col, n, id_set)
             if check is not None:
                 cand = {i for i in cand if check(col.docs[i])}
             if len(cand) >= k or n >= len(col):
@@ -226,36 +235,62 @@ class Matcher:
             n *= 4  # a strict filter removed too many: widen the net
         if not cand:
             return []
-        ids = np.fromiter(cand, np.int64, len(cand))
-        signals = self._signals(query, q_scen, query_vector, col, ids, col.lexical.score_ids(lex_query, ids))
-        scores = self._fuse(signals, query, dense_factor)
-        order = np.argsort(-scores, kind="stable")[:k]
+        ids = np.fromiter(sorted(cand), np.int64, len(cand))
+        signals = self._signals(query, ctx, col, ids)
+        raw, scores = self._fuse(signals, query, ctx)
+        order = np.lexsort((ids, -raw))[:k]  # best raw score first; ties by id, so runs agree
         out = []
         for j in order:
             sig = {name: float(values[j]) for name, values in signals.items()}
             doc = col.docs[int(ids[j])]
-            reasons = self._reasons(query, doc, q_scen, col, sig, dense_factor) if with_reasons else []
-            out.append(Match(int(ids[j]), round(float(scores[j]), 4), sig, reasons))
+            reasons = self._reasons(query, doc, ctx["q_scen"], col, sig, ctx["dense_factor"]) if with_reasons else []
+            out.append(Match(int(ids[j]), round(float(scores[j]), 4), sig, reasons, self.fusion is not None))
         return out
 
+    def _context(self, query: MatchDocument, query_vector, col: Collection) -> dict:
+        """What every candidate of this query is scored against (computed once per query)."""
+        text = query.full_text()
+        q_scen = self.scenarios_of(query)
+        has_vector = query_vector is not None and len(col.vectors) > 0
+        plain = col.lexical.query(text)
+        expanded = self._lexical_query(col, text, q_scen)
+        ctx = {
+            "text": text, "q_scen": q_scen, "han": han_share(text),
+            "vector": np.asarray(query_vector, np.float32).reshape(-1) if has_vector else None,
+            "dense_factor": self.dense_factor(text) if has_vector else 0.0,
+            "plain": plain, "expanded": expanded,
+            "plain_bound": col.lexical.upper_bound(plain), "expanded_bound": col.lexical.upper_bound(expanded),
+        }
+        return ctx
+
+    def _candidates(self, ctx: dict, col: Collection, n: int, id_set) -> set[int]:
+        """The union of dense top-n, lexical top-n and expanded-lexical top-n: a document that any
+        one signal ranks highly is scored, so fusion never loses what a single signal finds."""
+        cand: set[int] = set()
+        if ctx["vector"] is not None and (self.fusion is not None or ctx["dense_factor"] > 0.02):
+            _, dense_ids = col.vectors.search(ctx["vector"].reshape(1, -1), n, id_set)
+            cand.update(int(i) for i in dense_ids[0] if i >= 0)
+        cand.update(i for i, _ in col.lexical.top(ctx["plain"], n, id_set, max_df=0.05))
+        cand.update(i for i, _ in col.lexical.top(ctx["expanded"], n, id_set, max_df=0.05))
+        return {i for i in cand if i in col.docs and (id_set is None or i in id_set)}
+
     def _explain_unlocked(self, query: MatchDocument, candidate_id: int, query_vector: np.ndarray | None = None) -> Match | None:
-        """The full signal breakdown and reasons for one pair (the "why this match" page)."""
+        """The full signal breakdown and reasons for one pair (the "why this match" page). The
+        score equals the one rank() gives the pair: query-relative features are taken against the
+        same candidate set rank() uses."""
         target = "offering" if query.kind == "demand" else "demand"
         col = self.collections[target]
         if candidate_id not in col.docs:
             return None
-        text = query.full_text()
-        q_scen = self.scenarios_of(query)
-        dense_factor = self.dense_factor(text) if query_vector is not None else 0.0
-        lex_query = self._lexical_query(col, text, q_scen)
-        ids = np.array([candidate_id], np.int64)
-        # normalize lexical against the best document, as rank() does over its candidates
-        best = col.lexical.top(lex_query, 1, max_df=0.05)
-        lex_max = max(col.lexical.score_ids(lex_query, [best[0][0]])[0], 0.0) if best else 0.0
-        signals = self._signals(query, q_scen, query_vector, col, ids, col.lexical.score_ids(lex_query, ids), lex_max)
-        score = float(self._fuse(signals, query, dense_factor)[0])
-        sig = {name: float(v[0]) for name, v in signals.items()}
-        return Match(candidate_id, round(score, 4), sig, self._reasons(query, col.docs[candidate_id], q_scen, col, sig, dense_factor))
+        ctx = self._context(query, query_vector, col)
+        cand = self._candidates(ctx, col, max(self.weights.candidates, 10), None) | {candidate_id}
+        ids = np.fromiter(sorted(cand), np.int64, len(cand))
+        signals = self._signals(query, ctx, col, ids)
+        raw, scores = self._fuse(signals, query, ctx)
+        j = int(np.flatnonzero(ids == candidate_id)[0])
+        sig = {name: float(v[j]) for name, v in signals.items()}
+        reasons = self._reasons(query, col.docs[candidate_id], ctx["q_scen"], col, sig, ctx["dense_factor"])
+        return Match(candidate_id, round(float(scores[j]), 4), sig, reasons, self.fusion is not None)
 
     def _lexical_query(self, col: Collection, text: str, q_scen: dict[str, float]):
         """The query's own terms plus, lightly weighted, the vocabulary of its scenarios, so
@@ -293,19 +328,27 @@ class Matcher:
             return self._explain_unlocked(query, candidate_id, query_vector)
 
     # -- signals --------------------------------------------------------------------------------
-    def _signals(self, query, q_scen, query_vector, col, ids, lex, lex_max=None) -> dict[str, np.ndarray]:
+    def _signals(self, query, ctx, col, ids) -> dict[str, np.ndarray]:
+        """Every signal of every candidate, each in 0..1. dense and lexical are absolute (cosine;
+        BM25 over its upper bound), *_rel are relative to the best candidate of this query."""
         n = len(ids)
+        q_scen = ctx["q_scen"]
         sig: dict[str, np.ndarray] = {}
-        if query_vector is not None and len(col.vectors):
+        if ctx["vector"] is not None:
             has = np.array([i not in col.no_vector for i in ids.tolist()], bool)
             cos = np.zeros(n)
             if has.any():
-                cos[has] = col.vectors.reconstruct(ids[has]) @ np.asarray(query_vector, np.float32).reshape(-1)
+                cos[has] = col.vectors.reconstruct(ids[has]) @ ctx["vector"]
             sig["dense"] = np.clip(cos, 0.0, 1.0)
         else:
             sig["dense"] = np.zeros(n)
-        top = max(lex_max or 0.0, float(lex.max()) if n else 0.0)
-        sig["lexical"] = lex / top if top > 0 else lex
+        sig["dense_rel"] = sig["dense"] - (sig["dense"].max() if n else 0.0) + 1.0
+        lex = col.lexical.score_ids(ctx["plain"], ids)
+        sig["lexical"] = lex / ctx["plain_bound"] if ctx["plain_bound"] > 0 else np.zeros(n)
+        top = float(lex.max()) if n else 0.0
+        sig["lexical_rel"] = lex / top if top > 0 else np.zeros(n)
+        exp = col.lexical.score_ids(ctx["expanded"], ids)
+        sig["expanded"] = exp / ctx["expanded_bound"] if ctx["expanded_bound"] > 0 else np.zeros(n)
         docs = [col.docs[int(i)] for i in ids]
         q_total = sum(q_scen.values())
         scen = []
@@ -340,9 +383,14 @@ class Matcher:
         total = sum(active.values())
         return {k: v / total for k, v in active.items()} if total > 0 else active
 
-    def _fuse(self, signals: dict[str, np.ndarray], query: MatchDocument, dense_factor: float) -> np.ndarray:
-        weights = self._active_weights(query, dense_factor)
-        return sum(weights[name] * signals[name] for name in SIGNALS)
+    def _fuse(self, signals: dict[str, np.ndarray], query: MatchDocument, ctx: dict) -> tuple[np.ndarray, np.ndarray]:
+        """(raw scores to order by, scores to show). With a fitted fusion: its linear score and
+        the calibrated probability; without: the convex combination (uncalibrated) for both."""
+        if self.fusion is not None:
+            return self.fusion.score(signals, ctx["han"])
+        weights = self._active_weights(query, ctx["dense_factor"])
+        convex = sum(weights[name] * (signals["lexical_rel"] if name == "lexical" else signals[name]) for name in SIGNALS)
+        return convex, convex
 
     # -- reasons --------------------------------------------------------------------------------
     def _label(self, code: str) -> tuple[str, str]:
@@ -405,7 +453,8 @@ class Matcher:
             with open(sub / "docs.pkl.tmp", "wb") as fh:
                 pickle.dump((col.docs, col.scenario_dist, col.no_vector), fh, protocol=pickle.HIGHEST_PROTOCOL)
             (sub / "docs.pkl.tmp").replace(sub / "docs.pkl")
-        manifest = {"dim": self.dim, "weights": asdict(self.weights), "han_ability": self.han_ability, "meta": meta or {}}
+        manifest = {"dim": self.dim, "weights": asdict(self.weights), "han_ability": self.han_ability,
+                    "model_name": self.model_name, "matcher_version": MATCHER_VERSION, "meta": meta or {}}
         (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False))
 
     @staticmethod
@@ -415,11 +464,16 @@ class Matcher:
         return json.loads(path.read_text()).get("meta") if path.exists() else None
 
     @classmethod
-    def load(cls, folder: str | Path, weights: FusionWeights | None = None, taxonomy: list[dict] | None = None, labels=None, han_ability: float | None = None, approx_threshold: int = DEFAULT_APPROX_THRESHOLD) -> "Matcher":
+    def load(cls, folder: str | Path, weights: FusionWeights | None = None, taxonomy: list[dict] | None = None, labels=None,
+             han_ability: float | None = None, approx_threshold: int = DEFAULT_APPROX_THRESHOLD,
+             model_name: str | None = None) -> "Matcher":
         folder = Path(folder)
         manifest = json.loads((folder / "manifest.json").read_text())
+        if manifest.get("matcher_version") != MATCHER_VERSION:
+            raise ValueError(f"index in {folder} was saved by matcher {manifest.get('matcher_version')}, not {MATCHER_VERSION}")
         matcher = cls(manifest["dim"], weights or FusionWeights.from_mapping(manifest["weights"]), taxonomy, labels,
-                      manifest["han_ability"] if han_ability is None else han_ability, approx_threshold)
+                      manifest["han_ability"] if han_ability is None else han_ability, approx_threshold,
+                      model_name or manifest.get("model_name"))
         for kind in KINDS:
             sub = folder / kind
             col = Collection(matcher.dim, approx_threshold)

@@ -107,25 +107,39 @@ def words(text: str) -> tuple[str, ...]:
 
 
 def analyze(text: str, use_words: bool = True) -> list[str]:
-    """Index tokens: Han character bigrams (+ jieba words of 3+ chars) and Latin words.
+    """Index tokens: Han character unigrams and bigrams (+ jieba words of 3+ chars) and Latin words.
 
-    Bigrams give recall on unsegmented text; 3+-character words add a bonus for whole terms
-    (a 2-character word already equals its bigram).
+    Unigrams keep recall when plain words share single characters with vendor wording
+    (检 in 漏检 / 检测); bigrams reward adjacency; 3+-character words add a bonus for whole
+    terms (a 2-character word already equals its bigram). Latin words are stemmed.
     """
     out: list[str] = []
     for match in _TOKEN_RE.finditer(clean(text).lower()):
         tok = match.group()
         if _HAN_RUN_RE.fullmatch(tok):
-            if len(tok) == 1:
-                out.append(tok)
-                continue
+            out.extend(tok)
             out.extend(tok[i : i + 2] for i in range(len(tok) - 1))
             if use_words and len(tok) >= 3:
                 out.extend(w for w in _get_jieba().lcut(tok, HMM=False) if len(w) >= 3)
-        elif len(tok) >= 2 or tok.isdigit():
-            if tok not in STOPWORDS:
-                out.append(_stem(tok))
-    return [t for t in out if t not in STOPWORDS]
+        else:
+            out.append(_stem(tok))
+    # Stopwords stay in the index: BM25's idf already weighs them near zero, and dropping them
+    # dropped candidates that share only common words with the query (lost recall).
+    return out
+
+
+def analyze_plain(text: str) -> list[str]:
+    """The plain reference analyzer: Han character unigrams + bigrams and lowercase Latin words,
+    nothing else (no stopwords, stemming, segmentation or glossary)."""
+    out: list[str] = []
+    for match in _TOKEN_RE.finditer(clean(text).lower()):
+        tok = match.group()
+        if _HAN_RUN_RE.fullmatch(tok):
+            out.extend(tok)
+            out.extend(tok[i : i + 2] for i in range(len(tok) - 1))
+        else:
+            out.append(tok)
+    return out
 
 
 def _stem(word: str) -> str:
