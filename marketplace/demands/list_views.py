@@ -10,7 +10,8 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from marketplace.demands import access, exports, importer, imports, once, services
+from marketplace import once
+from marketplace.demands import access, exports, importer, imports, services
 from marketplace.demands.forms import AddToListForm, DemandListForm, ImportConfirmForm, ImportForm
 from marketplace.demands.models import Demand, DemandList
 from marketplace.demands.queries import bid_counts, own_demands
@@ -64,17 +65,17 @@ def list_new():
     require_manufacturer()
     form = _list_form(DemandListForm())
     if request.method == "GET":
-        form.nonce.data = once.new_token()
         form.city_id.data = current_user.org.city_id or 0
     elif form.validate_on_submit():
-        already = once.done_url(form.nonce.data)
-        if already:
-            return redirect(already)
+        earlier = once.claim(form.nonce.data)
+        if earlier is not None:
+            flash(_("This form was already sent; the list was created once."), "info")
+            return redirect(earlier.url or url_for("demands.lists"))
         demand_list = services.create_list(current_user, form.title.data, form.description.data,
                                            form.chain_id.data, form.city_id.data)
-        db.session.commit()
         url = url_for("demands.list_detail", list_id=demand_list.id)
-        once.remember(form.nonce.data, url)
+        once.done(form.nonce.data, url)
+        db.session.commit()
         flash(_("Demand list created. Add demands one by one or import them from a spreadsheet."), "success")
         return redirect(url)
     return render_template("demands/list_form.html", form=form, demand_list=None)

@@ -73,7 +73,18 @@ def offerings_for_demand(demand: Demand, viewer=None, limit: int = 10) -> list[R
         return []
     engine, matcher = _current()
     doc = demand_document(demand)
-    return _items(matcher.rank(doc, engine.query_vector(doc), k=limit), Offering)
+    return _items(matcher.rank(doc, engine.query_vector(doc), k=limit, allowed=_offerings_allowed_for(demand)), Offering)
+
+
+def _offerings_allowed_for(demand: Demand) -> set[int] | None:
+    """A pool-only demand is for the pool's admitted members: only their offerings rank (None: all do)."""
+    if demand.visibility != "pool":
+        return None
+    from marketplace.pools.models import PoolApplication
+
+    members = sa.select(PoolApplication.provider_org_id).where(
+        PoolApplication.pool_id == demand.pool_id, PoolApplication.status == "admitted")
+    return set(db.session.scalars(sa.select(Offering.id).where(Offering.org_id.in_(members))))
 
 
 def visible_open_demand_ids(viewer) -> set[int]:

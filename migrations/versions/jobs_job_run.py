@@ -1,7 +1,7 @@
 """jobs job_run
 
 Revision ID: jobs_0001
-Revises: 22f18e69b6d6
+Revises: events_0001
 Create Date: 2026-12-01 11:02:21.531011
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'jobs_0001'
-down_revision = '22f18e69b6d6'
+down_revision = 'events_0001'
 branch_labels = None
 depends_on = None
 
