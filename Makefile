@@ -41,7 +41,7 @@ run: seed
 
 # Two workers share login limits only through Redis: gunicorn.conf.py refuses memory:// with more than one.
 serve: seed
-	$(WITH_WORKER) $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) wsgi:app
+	$(WITH_WORKER) HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

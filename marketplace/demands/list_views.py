@@ -14,7 +14,7 @@ from marketplace import once
 from marketplace.demands import access, exports, importer, imports, services
 from marketplace.demands.forms import AddToListForm, DemandListForm, ImportConfirmForm, ImportForm
 from marketplace.demands.models import Demand, DemandList
-from marketplace.demands.queries import bid_counts, own_demands
+from marketplace.demands.queries import bid_counts, own_demands, row_options
 from marketplace.demands.views import bp, require_manufacturer
 from marketplace.errors import fail, render_error
 from marketplace.extensions import db
@@ -167,6 +167,7 @@ def list_export(list_id: int):
     demand_list = get_visible_list(list_id)
     demands = db.session.scalars(
         sa.select(Demand).where(Demand.list_id == demand_list.id, access.visible_filter(current_user)).order_by(Demand.id)
+        .options(*row_options())
     ).all()
     return _export(demands, f"{demand_list.title}-{date.today().isoformat()}")
 
