@@ -148,7 +148,10 @@ def run_import(base: str, session: requests.Session, list_id: int, data: bytes, 
     if "/progress" in progress:
         url = progress if progress.startswith("http") else base + progress
         while time.monotonic() < deadline:
-            state = session.get(url + "?format=json", timeout=60).json()
+            try:
+                state = session.get(url + "?format=json", timeout=120).json()
+            except requests.RequestException:  # a web worker busy beyond the timeout: ask again
+                continue
             if state["status"] not in ("running", "checking", "importing"):
                 done["status"] = state["status"]
                 break

@@ -321,7 +321,7 @@ def check_row(values: list, positions: dict[str, int], lookup: TermLookup, org, 
     return row, errors
 
 
-def parse(data: bytes, filename: str, org, existing_titles=()) -> Preview:
+def parse(data: bytes, filename: str, org, existing_titles=(), lookup: TermLookup | None = None) -> Preview:
     """Check every row; a title already in the list (or earlier in the file) is a bad row, so that
     uploading the same file twice does not make every demand twice."""
     if len(data) > MAX_BYTES:
@@ -353,7 +353,7 @@ def parse(data: bytes, filename: str, org, existing_titles=()) -> Preview:
     if stopped_at:
         preview.notes.append(_("Reading stopped at line %(line)d after %(n)d empty rows in a row; rows below them, if any, were not read.",
                                line=stopped_at, n=BLANK_RUN))
-    lookup = TermLookup()
+    lookup = lookup or TermLookup()
     seen = {_norm(t): None for t in existing_titles}
     for line, values in body:
         row, errors = check_row(list(values), positions, lookup, org, line)

@@ -28,11 +28,12 @@ def check_import(import_id: int) -> None:
     data, filename, locale = imp.upload or b"", imp.filename, imp.locale or "zh_CN"
     org = db.session.get(User, imp.user_id).org
     titles = db.session.scalars(sa.select(Demand.title).where(Demand.list_id == imp.list_id)).all()
+    lookup = importer.TermLookup()
     db.session.expunge(org)
     db.session.rollback()  # parse outside any transaction: on SQLite a job's transaction holds the write lock
     with force_locale(locale):
         try:
-            preview, message = importer.parse(data, filename, org, titles), None
+            preview, message = importer.parse(data, filename, org, titles, lookup), None
         except importer.ImportFileError as error:
             preview, message = None, str(error)
     imp = db.session.get(DemandImport, import_id)
