@@ -11,6 +11,7 @@ from marketplace.bureau_lists import coverage, services
 from marketplace.bureau_lists.forms import ChainListForm, ListedDemandForm, WithdrawForm
 from marketplace.bureau_lists.services import ListError
 from marketplace.demands.models import Demand, DemandList
+from marketplace.demands.queries import row_options
 from marketplace.errors import fail
 from marketplace.extensions import db
 from marketplace.orgs.models import Organisation
@@ -126,7 +127,8 @@ def detail(list_id: int):
 
 def _render_detail(lst: DemandList, problem=None, status=200):
     manager = can_manage(lst)
-    demands = [d for d in lst.demands if d.status != "cancelled" or manager]
+    demands = [d for d in db.session.scalars(sa.select(Demand).where(Demand.list_id == lst.id).order_by(Demand.id)
+                                            .options(*row_options())) if d.status != "cancelled" or manager]
     return render_template(
         "bureau_lists/detail.html", lst=lst, demands=demands, manager=manager,
         cover=coverage.coverage_for(demands, current_user, lst.city_id) if manager else {},

@@ -56,8 +56,10 @@ def browse():
 def detail(demand_id: int):
     demand = get_visible_demand(demand_id)
     ranked = matches.offerings_for_demand(demand, current_user, limit=10) if access.can_see_ranking(current_user, demand) else None
+    matching = ranked is not None and bool(matches.pending("demand", [demand]))
     return render_template(
         "demands/detail.html", demand=demand, can_edit=access.can_edit(current_user, demand), ranked=ranked,
+        matching_pending=matching,
         cancel_form=ReasonForm(), **bid_context.for_demand_page(demand),
     )
 
@@ -70,7 +72,8 @@ def mine():
     ids = [d.id for d in page.items]
     return render_template(
         "demands/mine.html", page=page, statuses=MINE_STATUSES, counts=status_counts(current_user.org_id),
-        bids=bid_counts(ids), match_counts={d.id: matches.count_matches(d) for d in page.items if d.status == "open"},
+        bids=bid_counts(ids), match_counts=matches.match_counts([d.id for d in page.items if d.status == "open"]),
+        matching_pending=matches.pending("demand", page.items),
     )
 
 

@@ -5,7 +5,7 @@ into stored_file. An attachment whose file is missing on disk could not be downl
 either; its row is dropped and named in the log.
 
 Revision ID: files_0001
-Revises: 22f18e69b6d6
+Revises: demands_import_0001
 """
 import hashlib
 import logging
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'files_0001'
-down_revision = '22f18e69b6d6'
+down_revision = 'demands_import_0001'
 branch_labels = None
 depends_on = None
 
