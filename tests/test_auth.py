@@ -228,6 +228,7 @@ class TestRateLimitSharedInRedis:
         worker_a = app.test_client()
         worker_b = create_app(app_config).test_client()
         assert worker_a.post("/login", data={"email": "a@example.com", "password": "wrong-password"}).status_code == 200
+        db.session.rollback()  # worker_a shares this test's session; on SQLite (BEGIN IMMEDIATE) it would hold the lock
         assert worker_b.post("/login", data={"email": "a@example.com", "password": "wrong-password"}).status_code == 200
         assert worker_a.post("/login", data={"email": "a@example.com", "password": "wrong-password"}).status_code == 429
 
