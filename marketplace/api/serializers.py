@@ -1,6 +1,8 @@
 """Rows → the JSON shapes in schemas.py. Only what the caller may see is passed in; these only shape it."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from marketplace.i18n import is_english
 
 
@@ -9,7 +11,12 @@ def money(value) -> str | None:
 
 
 def when(value):
-    return value.isoformat() if value is not None else None
+    """Dates as YYYY-MM-DD; timestamps (stored naive UTC) as RFC 3339 with Z."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0).isoformat() + "Z"
+    return value.isoformat()
 
 
 def term(t) -> dict | None:
