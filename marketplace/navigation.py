@@ -30,6 +30,7 @@ ROLE_MENUS = {
         ("bureau_lists.index", _l("Chain demand lists")),
         ("dashboard.index", _l("Dashboard")),
         ("audit.log", _l("Audit log")),
+        ("api.ocds_export", _l("Open data (OCDS)")),  # the city's awarded and closed demands as one file
     ],
     "admin": [
         ("admin.users", _l("Users")),
