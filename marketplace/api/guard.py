@@ -49,6 +49,10 @@ def check_body() -> None:
     if request.method not in WRITE_METHODS:
         return
     limit = current_app.config.get("API_MAX_BODY", 64 * 1024)
+    if request.endpoint == "api.v1.import_start":  # a spreadsheet, base64-encoded
+        from marketplace.api.list_routes import IMPORT_MAX_BODY
+
+        limit = IMPORT_MAX_BODY
     if (request.content_length or 0) > limit:
         fail(413, _l("The request body is larger than %(limit)s bytes.", limit=limit))
     body = request.get_data(cache=True)

@@ -1,2 +1,4 @@
 """The v1 endpoints, one module per area (all on the `v1` blueprint)."""
-from marketplace.api import bid_routes, demand_routes, misc_routes, ocds, pool_routes, webhook_routes  # noqa: F401
+from marketplace.api import (  # noqa: F401
+    bid_routes, demand_routes, list_routes, misc_routes, ocds, pool_routes, webhook_routes,
+)
