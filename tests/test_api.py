@@ -311,3 +311,30 @@ def test_openapi_document_and_docs_page(client, db):
     assert "/api/v1/demands/{demand_id}" in spec["paths"] and "/api/v1/ocds/releases" in spec["paths"]
     page = client.get("/developers/api").get_data(as_text=True)
     assert "swagger-ui-bundle.js" in page and "cdn" not in page.lower() and "<script>" not in page
+
+
+def test_a_provider_creates_edits_publishes_an_offering_and_adds_a_case_study(client, db):
+    w = world()
+    headers = token_for(w.provider_user)
+    made = client.post("/api/v1/offerings", json={"title": "能耗优化平台", "description": "空压站与锅炉的能耗优化。",
+                                                  "scenarios": ["energy_optimization"], "price_min": 5, "price_max": 2},
+                       headers=headers)
+    assert made.status_code == 422 and made.json["errors"][0]["field"] == "price_max"
+    made = client.post("/api/v1/offerings", json={"title": "能耗优化平台", "description": "空压站与锅炉的能耗优化。",
+                                                  "scenarios": ["online_inspection"], "industries": ["C26"]}, headers=headers)
+    assert made.status_code == 201, made.json
+    offering = made.json
+    assert offering["status"] == "draft" and offering["industries"][0]["code"] == "C26"
+    assert client.get(f"/api/v1/offerings/{offering['id']}").status_code == 404  # a draft: not for the public
+    edited = client.patch(f"/api/v1/offerings/{offering['id']}", json={"summary": "节能 10%"},
+                          headers={**headers, "If-Match": made.headers["ETag"]})
+    assert edited.status_code == 200 and edited.json["summary"] == "节能 10%"
+    case = client.post(f"/api/v1/offerings/{offering['id']}/case-studies",
+                       json={"title": "某化工厂", "problem": "能耗高", "result": "节能 12%", "year": 2025}, headers=headers)
+    assert case.status_code == 201 and case.json["case_studies"][0]["result"] == "节能 12%"
+    assert client.post(f"/api/v1/offerings/{offering['id']}/publish", json={}, headers=headers).json["status"] == "published"
+    assert client.get(f"/api/v1/offerings/{offering['id']}").status_code == 200
+    other = token_for(w.other_provider_user)
+    assert client.post(f"/api/v1/offerings/{offering['id']}/unpublish", json={}, headers=other).status_code == 403
+    assert client.post("/api/v1/offerings", json={"title": "x", "description": "y", "scenarios": []},
+                       headers=token_for(w.firm_user)).status_code == 403
