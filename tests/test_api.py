@@ -338,3 +338,12 @@ def test_a_provider_creates_edits_publishes_an_offering_and_adds_a_case_study(cl
     assert client.post(f"/api/v1/offerings/{offering['id']}/unpublish", json={}, headers=other).status_code == 403
     assert client.post("/api/v1/offerings", json={"title": "x", "description": "y", "scenarios": []},
                        headers=token_for(w.firm_user)).status_code == 403
+
+
+def test_a_token_needs_a_name_and_a_scope(client, db):
+    user = make_user(make_org("provider"))
+    db.session.commit()
+    login(client, user)
+    page = client.post("/account/tokens", data={"name": "CRM"})
+    assert page.status_code == 400 and "请至少选择一项权限范围" in page.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 0

@@ -117,3 +117,24 @@ def test_only_https_addresses_and_owners_and_other_orgs_hooks_are_invisible(clie
     assert client.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=token_for(w.other_firm_user)).status_code == 404
     assert client.delete(f"/api/v1/webhooks/{hook['id']}", headers=token_for(w.other_firm_user)).status_code == 404
     assert client.delete(f"/api/v1/webhooks/{hook['id']}", headers=token_for(w.firm_user)).json["items"] == []
+
+
+def test_invitations_and_application_decisions_reach_the_provider(client, db, receiver):
+    from tests.conftest import login, make_application, make_demand
+
+    w = world()
+    register(client, w.provider_user, receiver.url, ["invitation.received", "application.decided"])
+    application = make_application(w.pool, w.provider)
+    db.session.commit()
+    client.post(f"/api/v1/applications/{application.id}/decision", json={"decision": "reject", "reason": "案例不足"},
+                headers=token_for(w.bureau_user))
+    login(client, w.firm_user)  # invitations are made on the demand page
+    client.post(f"/bids/demand/{w.open_demand.id}/invite", data={"provider_org_id": str(w.provider.id), "message": "欢迎投标"})
+    events = [(h["X-Marketplace-Event"], json.loads(b)["data"]) for h, b in receiver.received]
+    assert [e for e, _ in events] == ["application.decided"]  # the provider already bid: no invitation
+    assert events[0][1]["decision"] == "rejected" and events[0][1]["reason"] == "案例不足"
+    other_demand = make_demand(w.firm, title="第二个需求")
+    db.session.commit()
+    client.post(f"/bids/demand/{other_demand.id}/invite", data={"provider_org_id": str(w.provider.id), "message": "欢迎投标"})
+    assert receiver.received[-1][0]["X-Marketplace-Event"] == "invitation.received"
+    assert json.loads(receiver.received[-1][1])["data"]["message"] == "欢迎投标"
