@@ -51,6 +51,9 @@ def default_config(instance_path: str) -> dict:
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"),
         "PER_PAGE": 20,
+        # JSON API v1 (marketplace/api): requests per token (per address without one); webhooks to http://127.0.0.1
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "120 per minute"),
+        "WEBHOOKS_ALLOW_LOCAL_HTTP": os.environ.get("WEBHOOKS_ALLOW_LOCAL_HTTP", "0") == "1",
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
         # Matcher
         "EMBEDDING_MODEL": os.environ.get("EMBEDDING_MODEL", ""),  # "" = bundled all-MiniLM-L6-v2
