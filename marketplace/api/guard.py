@@ -43,6 +43,16 @@ def rate_limit() -> str:
     return current_app.config.get("API_RATE_LIMIT", "120 per minute")
 
 
+MAX_ID = 2**31 - 1
+
+
+def check_ids() -> None:
+    """An id beyond any row (or any database integer) names nothing: 404, not a database overflow."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not 0 < value <= MAX_ID:
+            fail(404)
+
+
 def check_body() -> None:
     if "\x00" in request.query_string.decode("latin-1") or "%00" in request.query_string.decode("latin-1"):
         fail(400, _l("The address must not contain NUL characters."))

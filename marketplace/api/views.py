@@ -18,6 +18,7 @@ csrf.exempt(v1)  # token-only: a cookie never authenticates here, so there is no
 
 @v1.before_request
 def _guard():
+    guard.check_ids()
     guard.check_body()
     guard.authenticate()
 
