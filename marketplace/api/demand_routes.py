@@ -136,19 +136,24 @@ def demand_update(demand_id: int):
     return http.with_etag(serializers.demand(demand), demand)
 
 
+def _act(demand_id: int, action, *args):
+    """A state change on the firm's own demand (If-Match optional), through the demand services."""
+    demand = get_own_demand(demand_id)
+    http.check_if_match(demand)
+    try:
+        action(demand, *args)
+    except services.DemandError as error:
+        service_error(error)
+    db.session.commit()
+    return http.with_etag(serializers.demand(demand), demand)
+
+
 @v1.route("/demands/<int:demand_id>/publish", methods=["POST"])
 @endpoint("demands")
 @spec.validate(json=schemas.Empty, resp=responses(HTTP_200=schemas.Demand), tags=[TAG])
 def demand_publish(demand_id: int):
     """Publish a draft (If-Match optional)."""
-    demand = get_own_demand(demand_id)
-    http.check_if_match(demand)
-    try:
-        services.publish_demand(demand)
-    except services.DemandError as error:
-        service_error(error)
-    db.session.commit()
-    return http.with_etag(serializers.demand(demand), demand)
+    return _act(demand_id, services.publish_demand)
 
 
 @v1.route("/demands/<int:demand_id>/cancel", methods=["POST"])
@@ -156,14 +161,7 @@ def demand_publish(demand_id: int):
 @spec.validate(json=schemas.Reason, resp=responses(HTTP_200=schemas.Demand), tags=[TAG])
 def demand_cancel(demand_id: int):
     """Cancel a draft or open demand with a reason; live bids are declined and their providers told."""
-    demand = get_own_demand(demand_id)
-    http.check_if_match(demand)
-    try:
-        services.cancel_demand(demand, request.context.json.reason)
-    except services.DemandError as error:
-        service_error(error)
-    db.session.commit()
-    return http.with_etag(serializers.demand(demand), demand)
+    return _act(demand_id, services.cancel_demand, request.context.json.reason)
 
 
 @v1.route("/demands/<int:demand_id>/matches")
