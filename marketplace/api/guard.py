@@ -12,11 +12,10 @@ import hashlib
 
 from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
-from flask_login import AnonymousUserMixin
 
 from marketplace.api import tokens
 from marketplace.api.problems import fail
-from marketplace.extensions import db, limiter
+from marketplace.extensions import db, limiter, login_manager
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -96,13 +95,13 @@ def authenticate() -> None:
     g.api_token = None
     secret = _bearer()
     if secret is None:
-        g._login_user = AnonymousUserMixin()  # the cookie session does not count here
+        g._login_user = login_manager.anonymous_user()  # the cookie session does not count here
         return
     token = tokens.lookup(secret)
     if token is None:
         fail(401, _l("This token is not valid or has been revoked."))
-    tokens.touch(token, request.remote_addr or "")
-    db.session.commit()
+    if tokens.touch(token, request.remote_addr or ""):
+        db.session.commit()
     token.user.login_session_id = None
     g._login_user = token.user
     g.api_token = token
@@ -121,7 +120,8 @@ def endpoint(area: str, mode: str | None = None):
             if not tokens.allows(token, area, wanted):
                 fail(403, _l("This token's scopes do not allow this (%(scope)s needed).", scope=f"{area}:{wanted}"))
             return func(*args, **kwargs)
-        return limiter.limit(rate_limit, key_func=rate_key)(wrapper)
+        # One allowance per token across the whole API (not one per endpoint).
+        return limiter.shared_limit(rate_limit, scope="api-v1", key_func=rate_key)(wrapper)
     return decorate
 
 

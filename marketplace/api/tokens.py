@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -58,9 +59,17 @@ def lookup(secret: str) -> ApiToken | None:
     return token
 
 
-def touch(token: ApiToken, ip_address: str) -> None:
-    token.last_used_at = utc_now()
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def touch(token: ApiToken, ip_address: str) -> bool:
+    """Record the last use, at most once a minute (a busy token does not write on every request)."""
+    now = utc_now()
+    if token.last_used_at is not None and now - token.last_used_at < TOUCH_EVERY and token.last_used_ip == ip_address[:45]:
+        return False
+    token.last_used_at = now
     token.last_used_ip = (ip_address or "")[:45]
+    return True
 
 
 def revoke(token: ApiToken, user) -> None:
