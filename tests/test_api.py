@@ -300,9 +300,13 @@ def test_the_taxonomies_and_notifications(client, db):
     cities = client.get("/api/v1/taxonomies/city", headers={"Accept-Language": "en"}).json["items"]
     assert {"code": "weifang"}.items() <= next(c for c in cities if c["code"] == "weifang").items()
     assert client.get("/api/v1/taxonomies/nothing").status_code == 404
-    firm = token_for(w.firm_user)
-    client.post(f"/api/v1/demands/{w.draft.id}/cancel", json={"reason": "不做了"}, headers=firm)
-    assert client.get("/api/v1/notifications", headers=firm).status_code == 200
+    client.post(f"/api/v1/demands/{w.open_demand.id}/cancel", json={"reason": "不做了"}, headers=token_for(w.firm_user))
+    provider = token_for(w.provider_user)
+    inbox = client.get("/api/v1/notifications?unread=true", headers={**provider, "Accept-Language": "en"}).json["items"]
+    assert inbox[0]["kind"] == "demand.cancelled" and "不做了" in inbox[0]["text"] and not inbox[0]["read"]
+    assert client.post("/api/v1/notifications/read", json={}, headers=provider).json == {"marked": len(inbox)}
+    assert client.get("/api/v1/notifications?unread=true", headers=provider).json["items"] == []
+    assert client.get("/api/v1/notifications").status_code == 401
 
 
 def test_openapi_document_and_docs_page(client, db):

@@ -99,12 +99,12 @@ def notification_list():
 
 @v1.route("/notifications/read", methods=["POST"])
 @endpoint("notifications")
-@spec.validate(json=schemas.Empty, resp=responses(HTTP_200=schemas.NotificationPage), tags=["notifications"])
+@spec.validate(json=schemas.Empty, resp=responses(HTTP_200=schemas.MarkedRead), tags=["notifications"])
 def notification_read_all():
-    """Mark all your notifications read."""
-    notifications.mark_read(current_user)
+    """Mark all your notifications read; answers how many were unread."""
+    marked = notifications.mark_read(current_user)
     db.session.commit()
-    return {"items": [], "next_cursor": None}
+    return {"marked": marked}
 
 
 @v1.route("/taxonomies")

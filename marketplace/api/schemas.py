@@ -304,6 +304,10 @@ class NotificationPage(BaseModel):
     next_cursor: Optional[str]
 
 
+class MarkedRead(BaseModel):
+    marked: int
+
+
 class NotificationQuery(ListQuery):
     unread: bool = False
 
