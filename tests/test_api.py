@@ -351,3 +351,18 @@ def test_a_token_needs_a_name_and_a_scope(client, db):
     page = client.post("/account/tokens", data={"name": "CRM"})
     assert page.status_code == 400 and "请至少选择一项权限范围" in page.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 0
+
+
+def test_idempotent_answers_are_forgotten_after_a_day(client, db):
+    from datetime import timedelta
+
+    from marketplace.api.models import IdempotentRequest
+    from marketplace.api.tasks import prune_idempotent_requests
+
+    w = world()
+    client.post("/api/v1/demands", json=new_demand(), headers={**token_for(w.firm_user), "Idempotency-Key": "k1"})
+    stored = db.session.scalar(sa.select(IdempotentRequest))
+    assert prune_idempotent_requests() == 0
+    stored.created_at -= timedelta(hours=25)
+    db.session.commit()
+    assert prune_idempotent_requests() == 1
