@@ -138,3 +138,26 @@ def test_invitations_and_application_decisions_reach_the_provider(client, db, re
     client.post(f"/bids/demand/{other_demand.id}/invite", data={"provider_org_id": str(w.provider.id), "message": "欢迎投标"})
     assert receiver.received[-1][0]["X-Marketplace-Event"] == "invitation.received"
     assert json.loads(receiver.received[-1][1])["data"]["message"] == "欢迎投标"
+
+
+def test_owners_add_and_remove_webhooks_on_the_account_page(client, db, receiver):
+    from tests.conftest import login
+
+    w = world()
+    login(client, w.firm_user)
+    page = client.post("/account/webhooks/", data={"url": receiver.url, "events": ["bid.received"], "min_score": "0.5"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    secret = html.split('data-testid="webhook-secret">')[1].split("<")[0]
+    assert secret.startswith("whsec_") and secret not in client.get("/account/webhooks/").get_data(as_text=True)
+    third = make_user(make_org("provider", city="jinan"))
+    db.session.commit()
+    client.application.test_client().post(f"/api/v1/demands/{w.open_demand.id}/bids", headers=token_for(third),
+                                          json={"price": "30", "duration_days": 30, "approach": "方案"})
+    assert services.verify(secret, receiver.received[0][0]["X-Marketplace-Signature"], receiver.received[0][1])
+    assert 'data-testid="delivery"' in client.get("/account/webhooks/").get_data(as_text=True)
+    refused = client.post("/account/webhooks/", data={"url": "ftp://x", "events": ["bid.received"], "min_score": "0.5"})
+    assert refused.status_code == 400 and "https://" in refused.get_data(as_text=True)
+    endpoint_id = db.session.scalar(sa.select(WebhookDelivery.endpoint_id))
+    client.post(f"/account/webhooks/{endpoint_id}/delete")
+    assert "还没有 Webhook。" in client.get("/account/webhooks/").get_data(as_text=True)
