@@ -265,7 +265,7 @@ def test_bad_bodies_get_problem_details(client, db, send, status):
 def test_bad_cursors_and_addresses_get_problem_details(client, db):
     world()
     for url, status in (("/api/v1/demands?cursor=bad!", 400), ("/api/v1/demands?limit=0", 422),
-                        ("/api/v1/demands/abc", 404), ("/api/v1/nowhere", 404), ("/api/v1/demands?q=%00", 400)):
+                        ("/api/v1/demands/abc", 404), ("/api/v1/nowhere", 404), ("/api/v1/demands?q=%00", 400), ("/api/v1/taxonomies/a%00b", 400)):
         answer = client.get(url)
         assert answer.status_code == status and answer.content_type == PROBLEM, url
     assert client.delete("/api/v1/demands").status_code == 405

@@ -53,7 +53,8 @@ def check_ids() -> None:
 
 
 def check_body() -> None:
-    if "\x00" in request.query_string.decode("latin-1") or "%00" in request.query_string.decode("latin-1"):
+    query = request.query_string.decode("latin-1")
+    if "\x00" in request.path or "\x00" in query or "%00" in query:  # PostgreSQL refuses NUL in text
         fail(400, _l("The address must not contain NUL characters."))
     if request.method not in WRITE_METHODS:
         return
