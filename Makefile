@@ -32,11 +32,15 @@ seed: db
 	$(BIN)/flask seed --if-empty
 	$(BIN)/flask matching reindex --quiet
 
+# One job consumer (`flask jobs worker`) runs beside the web server and stops with it. It is a
+# process of its own, never a thread inside gunicorn's workers, so jobs cannot run twice.
+WITH_WORKER = $(BIN)/flask jobs worker --quiet & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM;
+
 run: seed
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	$(WITH_WORKER) $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 serve: seed
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) wsgi:app
+	$(WITH_WORKER) $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) wsgi:app
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -37,15 +37,38 @@ def state_check(column: str, states: tuple[str, ...], name: str | None = None) -
     return sa.CheckConstraint(f"{column} IN ({allowed})", name=name or f"{column}_valid")
 
 
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - trivial
-    # SQLite: enforce foreign keys, use WAL so readers do not block the writer.
+    # SQLite: enforce foreign keys, use WAL so readers do not block the writer, and let a writer
+    # wait up to 15 s for another to finish. The driver's own transaction handling is switched
+    # off so that _sqlite_begin below decides how each transaction begins.
     if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    """On SQLite, a transaction that may write takes the write lock when it begins (BEGIN
+    IMMEDIATE), so concurrent writers queue on the busy timeout instead of failing with
+    "database is locked" when a read transaction tries to become a write one (SQLite cannot
+    wait there). GET requests only read, and begin deferred, so readers never queue."""
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        # (Already in one only where sessions share one connection: the tests' in-memory database.)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
+
+
+def _may_write() -> bool:
+    from flask import has_request_context, request
+
+    return not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS")
 
 
 def link_table(name: str, left: str, right: str, left_col: str | None = None, right_col: str = "term_id") -> sa.Table:

@@ -29,17 +29,19 @@ ROLE_MENUS = {
         ("pools.manage", _l("Manage pools")),
         ("bureau_lists.index", _l("Chain demand lists")),
         ("dashboard.index", _l("Dashboard")),
+        ("events.manage", _l("My events")),
         ("audit.log", _l("Audit log")),
         ("api.ocds_export", _l("Open data (OCDS)")),  # the city's awarded and closed demands as one file
     ],
     "admin": [
         ("admin.users", _l("Users")),
         ("admin.orgs", _l("Organisations")),
+        ("jobs.index", _l("Background jobs")),
         ("dashboard.index", _l("Dashboard")),
         ("audit.log", _l("Audit log")),
     ],
 }
-PUBLIC_MENU = [("pools.public_index", _l("Provider pools"))]
+PUBLIC_MENU = [("pools.public_index", _l("Provider pools")), ("events.index", _l("Matchmaking events"))]
 
 STATUS_LABELS = {
     "draft": _l("Draft"),
@@ -60,6 +62,8 @@ STATUS_LABELS = {
     "removed": _l("Removed"),
     "pending": _l("Pending"),
     "accepted": _l("Accepted"),
+    "approved": _l("Approved"),
+    "requested": _l("Requested"),
     "archived": _l("Archived"),
     "public": _l("Public"),
     "pool": _l("Pool members only"),

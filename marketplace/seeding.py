@@ -408,7 +408,13 @@ def load_demo(session, folder: Path | str | None = None) -> dict[str, int]:
 
     The taxonomies must be loaded first. Returns how many rows of each kind were created
     (all zero when the demo data is already there)."""
-    return dict(_Loader(session, read_demo_files(folder)).run())
+    from marketplace.events.demo import load_events
+
+    loader = _Loader(session, read_demo_files(folder))
+    created = loader.run()
+    created.update(load_events(session, Path(folder or DEMO_DIR), loader.orgs, loader.demands, loader.offerings,
+                               loader.lists))
+    return dict(created)
 
 
 @click.command("seed")

@@ -42,6 +42,7 @@ def base_config(tmp_path, **overrides) -> dict:
         "SERVER_NAME": None,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "MATCHING_INDEX_DIR": str(tmp_path / "matching"),
+        "JOBS_IMMEDIATE": True,  # jobs run synchronously right after the enqueuing commit
     }
     config.update(overrides)
     return config

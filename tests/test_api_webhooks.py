@@ -79,7 +79,7 @@ def test_a_firm_receives_a_signed_bid_received_delivery(client, db, receiver):
     assert log["items"][0]["response_body"] == "thanks"
 
 
-def test_the_provider_hears_of_the_decision_and_a_failed_delivery_is_logged_for_retry(client, db):
+def test_the_provider_hears_of_the_decision_and_a_failed_delivery_is_logged_for_retry(client, db, app):
     failing = Receiver(status=503)
     try:
         w = world()
@@ -91,14 +91,20 @@ def test_the_provider_hears_of_the_decision_and_a_failed_delivery_is_logged_for_
         db.session.refresh(delivery)
         assert delivery.status == "failed" and delivery.attempts == 1 and delivery.response_status == 503
         assert delivery.response_body == "try later"
-        # the queue retries the job; a retry that succeeds marks it delivered
-        failing.status = 200
-        from marketplace.jobs import run_now
+        # the queue keeps the job for a retry after its backoff; a retry that succeeds marks it delivered
+        from marketplace.jobs import queue
+        from marketplace.jobs.models import JobRun
 
-        run_now("webhooks.deliver", delivery_id=delivery.id)
+        run = db.session.scalar(sa.select(JobRun).where(JobRun.name == "webhooks.deliver"))
+        assert run.status == "queued" and run.attempts == 1 and run.run_after is not None
+        failing.status = 200
+        run.run_after = None  # the backoff has passed
+        db.session.commit()
+        queue.execute(app, run.id)
         db.session.expire_all()
         delivery = db.session.get(WebhookDelivery, delivery.id)
         assert delivery.status == "delivered" and delivery.attempts == 2
+        assert db.session.get(JobRun, run.id).status == "done"
     finally:
         failing.close()
 

@@ -6,7 +6,7 @@ import binascii
 from typing import Optional
 
 import sqlalchemy as sa
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from pydantic import BaseModel, Field
@@ -18,9 +18,9 @@ from marketplace.api.guard import endpoint
 from marketplace.api.problems import fail, invalid
 from marketplace.api.spec import responses, spec
 from marketplace.api.views import v1
-from marketplace.demands import access, importer, jobs, services
+from marketplace.demands import access, importer, imports, services
 from marketplace.demands.forms import DemandListForm
-from marketplace.demands.list_views import SYNC_IMPORT_ROWS, _list_form, get_own_list, get_visible_list
+from marketplace.demands.list_views import _list_form, get_own_list, get_visible_list
 from marketplace.demands.models import Demand, DemandList
 from marketplace.extensions import db
 from marketplace.taxonomy.services import by_code
@@ -60,11 +60,13 @@ class ImportStart(schemas.Strict):
 
 class ImportState(BaseModel):
     token: str
-    status: str = Field(description="preview (check the rows, then confirm), running, done or failed.")
-    total: int
+    status: str = Field(description="checking, refused (see message), ready (check errors, then confirm), importing, "
+                                    "done or failed.")
+    total: int = Field(description="Data rows in the file.")
     valid_rows: int
-    errors: list[dict] = Field(description="Rows that will not be imported: line, column, message.")
-    done: int = 0
+    errors: list[dict] = Field(description="While ready: rows that will not be imported (line, column, message).")
+    done: int = Field(description="Demands imported.")
+    message: Optional[str] = None
 
 
 class ImportConfirm(schemas.Strict):
@@ -145,19 +147,29 @@ def list_publish(list_id: int):
     return _list(demand_list)
 
 
-def _state(token: str, preview=None, progress=None) -> dict:
-    if preview is not None:
-        return {"token": token, "status": "preview", "total": preview.total, "valid_rows": len(preview.rows),
-                "errors": [{"line": e.line, "column": e.column, "message": str(e.message)} for e in preview.errors]}
-    return {"token": token, "status": progress.get("status", "running"), "total": progress.get("total", 0),
-            "valid_rows": progress.get("total", 0), "errors": [], "done": progress.get("done", 0)}
+def _state(imp) -> dict:
+    status = imports.state(imp)
+    errors = []
+    if status == "ready" and imp.preview:
+        preview = imports.preview_from_json(imp.preview)
+        errors = [{"line": e.line, "column": e.column, "message": str(e.message)} for e in preview.errors]
+    return {"token": imp.token, "status": status, "total": imp.total, "valid_rows": imp.valid, "errors": errors,
+            "done": imp.imported, "message": imp.message if status == "refused" else None}
+
+
+def _own_import(demand_list: DemandList, token: str):
+    imp = imports.find(token, current_user.id, demand_list.id)
+    if imp is None:
+        fail(404)
+    return imp
 
 
 @v1.route("/demand-lists/<int:list_id>/imports", methods=["POST"])
 @endpoint("demands")
-@spec.validate(json=ImportStart, resp=responses(HTTP_201=ImportState), tags=[TAG])
+@spec.validate(json=ImportStart, resp=responses(HTTP_202=ImportState), tags=[TAG])
 def import_start(list_id: int):
-    """Check a spreadsheet (the same template and rules as the page): the answer lists each bad row."""
+    """Upload a spreadsheet (the page's template and rules). A job checks it; poll the Location until
+    the status is `ready` (see each bad row in `errors`) or `refused` (see `message`)."""
     demand_list = get_own_list(list_id)
     body = request.context.json
     try:
@@ -166,48 +178,34 @@ def import_start(list_id: int):
         invalid([{"field": "content_base64", "message": str(_l("This is not valid base64."))}])
     if len(data) > importer.MAX_BYTES:
         fail(413)
-    titles = db.session.scalars(sa.select(Demand.title).where(Demand.list_id == demand_list.id)).all()
-    try:
-        preview = importer.parse(data, body.filename, current_user.org, titles)
-    except importer.ImportFileError as error:
-        invalid([{"field": "content_base64", "message": str(error)}])
-    token = jobs.save_preview(preview, current_user.id, demand_list.id)
-    return _state(token, preview=preview), 201, {
-        "Location": url_for("api.v1.import_state", list_id=demand_list.id, token=token)}
+    token = imports.start_check(current_user, demand_list, body.filename, data).token
+    db.session.commit()
+    imp = _own_import(demand_list, token)
+    return _state(imp), 202, {"Location": url_for("api.v1.import_state", list_id=demand_list.id, token=token)}
 
 
 @v1.route("/demand-lists/<int:list_id>/imports/<token>")
 @endpoint("demands")
 @spec.validate(resp=responses(HTTP_200=ImportState), tags=[TAG])
 def import_state(list_id: int, token: str):
-    """Poll an import: the preview before it is confirmed, then its progress."""
-    demand_list = get_own_list(list_id)
-    preview = jobs.load_preview(token[:100], current_user.id, demand_list.id)
-    if preview is not None:
-        return _state(token, preview=preview)
-    progress = jobs.read_progress(token[:100])
-    if progress is None or progress.get("owner") != current_user.id or progress.get("list_id") != demand_list.id:
-        fail(404)
-    return _state(token, progress=progress)
+    """Poll an import: checking → ready (or refused) → importing → done (or failed)."""
+    return _state(_own_import(get_own_list(list_id), token))
 
 
 @v1.route("/demand-lists/<int:list_id>/imports/<token>/confirm", methods=["POST"])
 @endpoint("demands")
-@spec.validate(json=ImportConfirm, resp=responses(HTTP_202=ImportState, HTTP_200=ImportState), tags=[TAG])
+@spec.validate(json=ImportConfirm, resp=responses(HTTP_202=ImportState), tags=[TAG])
 def import_confirm(list_id: int, token: str):
-    """Import the valid rows once (a second confirm finds nothing to import: 404). Large files run in the background (202)."""
+    """Import the valid rows of a checked file, once (a second confirm is 409). A job imports them all or none."""
     demand_list = get_own_list(list_id)
-    preview = jobs.load_preview(token[:100], current_user.id, demand_list.id)
-    if preview is None:
-        fail(404)
-    if not preview.rows:
+    imp = _own_import(demand_list, token)
+    if imp.status != "ready":
+        fail(409, _l("This file is already being imported; it is imported once.") if imp.status in ("importing", "done")
+             else None)
+    if not imp.valid:
         fail(409, _l("There are no valid rows to import."))
-    jobs.discard_preview(token)
-    publish = request.context.json.publish
-    if len(preview.rows) > current_app.config.get("IMPORT_SYNC_ROWS", SYNC_IMPORT_ROWS):
-        jobs.run_in_background(token, current_user.id, demand_list.id, preview.rows, publish)
-        return _state(token, progress=jobs.read_progress(token)), 202
-    created = jobs.import_rows(token, current_user, demand_list, preview.rows, publish)
+    if not imports.start_import(imp, request.context.json.publish):
+        db.session.rollback()
+        fail(409, _l("This file is already being imported; it is imported once."))
     db.session.commit()
-    jobs.mark_done(token, created, demand_list.id, current_user.id)
-    return _state(token, progress=jobs.read_progress(token))
+    return _state(_own_import(demand_list, token)), 202

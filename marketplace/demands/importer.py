@@ -2,7 +2,13 @@
 
 `parse(data, filename, org)` returns a Preview: the valid rows (plain dicts ready for
 services.create_demand) and, for every bad row, its line number, column and message.
-Nothing is written here; importing is `jobs.run_import`.
+Nothing is written here; it runs in the check job (`demands/tasks.py`), never in a request.
+
+Hostile files are answered with an ImportFileError (a message), within bounded memory and
+time: every .xlsx zip part is measured before anything is unpacked (a 300 MB shared string in
+a 300 KB file is refused unread), cells are cut, reading stops after a run of blank rows, and
+malformed XML or XML with entities/DTDs (refused by defusedxml, which openpyxl uses when it
+is installed) is a message, not an error page.
 """
 from __future__ import annotations
 
@@ -21,6 +27,14 @@ from marketplace.taxonomy.services import terms
 
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
+# A real 5,000-row list unpacks to a few MB; these caps leave a wide margin and bound memory.
+MAX_PART_BYTES = 25 * 1024 * 1024  # any one file inside the .xlsx, uncompressed
+MAX_UNZIPPED_BYTES = 60 * 1024 * 1024  # all of them together
+MAX_PARTS = 200
+MAX_COLUMNS = 64  # columns read per row (the template has 11)
+MAX_CELL_CHARS = 10_001  # one more than the longest column allows, so "at most N characters" is still said
+BLANK_RUN = 1000  # reading stops after this many empty rows in a row
+QUOTE_CHARS = 40  # a bad value is quoted this far in messages
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,7 @@ class Preview:
     total: int = 0
     rows: list[dict] = field(default_factory=list)  # valid rows, each with its "line"
     errors: list[RowError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the file as a whole, e.g. where reading stopped
 
     @property
     def bad_lines(self) -> int:
@@ -109,24 +124,66 @@ def read_table(data: bytes, filename: str):
     raise ImportFileError(_("Please upload an .xlsx or .csv file."))
 
 
+def _not_a_workbook() -> ImportFileError:
+    return ImportFileError(_("This file cannot be read as an Excel workbook (.xlsx)."))
+
+
+def check_zip_parts(data: bytes) -> None:
+    """Refuse an .xlsx whose parts would unpack too large (or are too many) before parsing any."""
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise _not_a_workbook() from error
+    if len(parts) > MAX_PARTS:
+        raise ImportFileError(_("This workbook has too many parts (%(n)d); save the list alone in a new workbook.", n=len(parts)))
+    largest = max((p.file_size for p in parts), default=0)
+    if largest > MAX_PART_BYTES or sum(p.file_size for p in parts) > MAX_UNZIPPED_BYTES:
+        raise ImportFileError(_("This workbook unpacks to far more data than a demand list needs (the limits are %(part)d MB "
+                                "for one part and %(total)d MB in all). Save only the list, without images or very long "
+                                "cells, in a new workbook.", part=MAX_PART_BYTES // 2**20, total=MAX_UNZIPPED_BYTES // 2**20))
+
+
 def _read_xlsx(data: bytes):
     from openpyxl import load_workbook
 
+    check_zip_parts(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
-        raise ImportFileError(_("This file cannot be read as an Excel workbook (.xlsx).")) from error
+    except Exception as error:  # malformed XML, forbidden entities, missing parts: all the same to the user
+        raise _unreadable(error) from error
     return _sheet_rows(workbook)
+
+
+def _unreadable(error: Exception) -> ImportFileError:
+    from defusedxml import DefusedXmlException
+
+    cause = error
+    while cause is not None and not isinstance(cause, DefusedXmlException):
+        cause = cause.__cause__ or cause.__context__  # openpyxl wraps it in a ValueError
+    if cause is not None:
+        return ImportFileError(_("This workbook contains XML entities or a DTD, which are not allowed. Save it again from Excel."))
+    return _not_a_workbook()
 
 
 def _sheet_rows(workbook):
     try:
-        for values in workbook.worksheets[0].iter_rows(values_only=True):
-            yield list(values)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError) as error:
-        raise ImportFileError(_("This file cannot be read as an Excel workbook (.xlsx).")) from error
+        for values in workbook.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS):
+            yield [_cut(v) for v in values]
+    except ImportFileError:
+        raise
+    except Exception as error:
+        raise _unreadable(error) from error
     finally:
         workbook.close()
+
+
+def _cut(value):
+    return value[:MAX_CELL_CHARS] if isinstance(value, str) and len(value) > MAX_CELL_CHARS else value
+
+
+def quoted(text: str) -> str:
+    """A user's value as quoted in a message: only its beginning."""
+    return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS] + "…"
 
 
 def decode_csv(data: bytes) -> str:
@@ -139,11 +196,13 @@ def decode_csv(data: bytes) -> str:
     raise ImportFileError(_("The CSV file is neither UTF-8 nor GBK. Save it again as “CSV UTF-8” from Excel."))
 
 
-def _read_csv(data: bytes) -> list[list]:
+def _read_csv(data: bytes):
+    rows = csv.reader(io.StringIO(decode_csv(data), newline=""))
     try:
-        return list(csv.reader(io.StringIO(decode_csv(data), newline="")))
+        for values in rows:
+            yield [_cut(v) for v in values[:MAX_COLUMNS]]
     except csv.Error as error:
-        raise ImportFileError(_("The CSV file is malformed: %(error)s", error=str(error))) from error
+        raise ImportFileError(_("The CSV file is malformed: %(error)s", error=quoted(str(error)))) from error
 
 
 # ---------------------------------------------------------------- checking rows
@@ -229,14 +288,14 @@ def check_row(values: list, positions: dict[str, int], lookup: TermLookup, org, 
             for part in (p for p in SEPARATORS.split(text) if p.strip()):
                 term_id = lookup.find(column.kind, part)
                 if term_id is None:
-                    fail(column, _("“%(value)s” is not a known value; see the sheet 填写说明 in the template.", value=part.strip()))
+                    fail(column, _("“%(value)s” is not a known value; see the sheet 填写说明 in the template.", value=quoted(part.strip())))
                 elif term_id not in ids:
                     ids.append(term_id)
             row[column.key[:-1] + "_ids"] = ids
         elif column.kind:
             term_id = lookup.find(column.kind, text) if text else None
             if text and term_id is None:
-                fail(column, _("“%(value)s” is not a known value; see the sheet 填写说明 in the template.", value=text))
+                fail(column, _("“%(value)s” is not a known value; see the sheet 填写说明 in the template.", value=quoted(text)))
             row[column.key + "_id"] = term_id
         elif column.key.startswith("budget"):
             try:
@@ -273,14 +332,27 @@ def parse(data: bytes, filename: str, org, existing_titles=()) -> Preview:
         raise ImportFileError(_("The file is empty."))
     positions = _map_header(header)
     body = []
+    blank_run, stopped_at = 0, None
     for line, values in enumerate(table, start=2):
         if any(_cell_text(v) for v in values):
+            blank_run = 0
             body.append((line, values))
             if len(body) > MAX_ROWS:
                 raise ImportFileError(_("The file has more than %(n)d rows. Split it into several files.", n=MAX_ROWS))
+        else:
+            blank_run += 1
+            if blank_run >= BLANK_RUN:
+                stopped_at = line - BLANK_RUN + 1
+                break
     if not body:
+        if stopped_at:
+            raise ImportFileError(_("The file has column names, then %(n)d empty rows; reading stopped there. "
+                                    "Delete the empty rows and upload it again.", n=BLANK_RUN))
         raise ImportFileError(_("The file has column names but no rows."))
     preview = Preview(filename=filename, total=len(body))
+    if stopped_at:
+        preview.notes.append(_("Reading stopped at line %(line)d after %(n)d empty rows in a row; rows below them, if any, were not read.",
+                               line=stopped_at, n=BLANK_RUN))
     lookup = TermLookup()
     seen = {_norm(t): None for t in existing_titles}
     for line, values in body:

@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from marketplace.demands import access, exports, importer, jobs, once, services
+from marketplace.demands import access, exports, importer, imports, once, services
 from marketplace.demands.forms import AddToListForm, DemandListForm, ImportConfirmForm, ImportForm
 from marketplace.demands.models import Demand, DemandList
 from marketplace.demands.queries import bid_counts, own_demands
@@ -18,9 +19,6 @@ from marketplace.errors import fail, render_error
 from marketplace.extensions import db
 from marketplace.pagination import paginate
 from marketplace.taxonomy.services import NONE, term_choices
-
-SYNC_IMPORT_ROWS = 300  # larger imports run in the background with a progress page
-
 
 def _is_publisher(demand_list: DemandList) -> bool:
     return current_user.is_authenticated and current_user.org_id == demand_list.publisher_org_id
@@ -204,48 +202,61 @@ def list_import(list_id: int):
         data = form.file.data.read(importer.MAX_BYTES + 1)
         if len(data) > importer.MAX_BYTES:
             fail(413, _too_large_message())
-        try:
-            titles = db.session.scalars(sa.select(Demand.title).where(Demand.list_id == demand_list.id)).all()
-            preview = importer.parse(data, form.file.data.filename, current_user.org, titles)
-        except importer.ImportFileError as error:
-            form.file.errors.append(str(error))
+        # The file is parsed by a job, never in the request (a hostile file must not hold a web worker).
+        imp = imports.start_check(current_user, demand_list, form.file.data.filename, data)
+        token = imp.token
+        db.session.commit()
+        imp = imports.find(token, current_user.id, demand_list.id)
+        if imp.status == "refused":  # already checked (a fast worker, or jobs run immediately)
+            form.file.errors.append(imp.message)
         else:
-            token = jobs.save_preview(preview, current_user.id, demand_list.id)
-            return redirect(url_for("demands.list_import_preview", list_id=demand_list.id, token=token))
+            return _to_import_state(demand_list, imp)
     return render_template("demands/import.html", form=form, demand_list=demand_list), 400 if form.errors else 200
 
 
-def _preview_or_404(demand_list: DemandList, token: str):
-    preview = jobs.load_preview(token, current_user.id, demand_list.id)
-    if preview is None:
+def _to_import_state(demand_list: DemandList, imp):
+    if imp.status == "ready":
+        return redirect(url_for("demands.list_import_preview", list_id=demand_list.id, token=imp.token))
+    return redirect(url_for("demands.list_import_progress", list_id=demand_list.id, token=imp.token))
+
+
+def _import_or_404(demand_list: DemandList, token: str):
+    imp = imports.find(token, current_user.id, demand_list.id)
+    if imp is None:
         abort(404)
-    return preview
+    return imp
 
 
 @bp.route("/lists/<int:list_id>/import/<token>", methods=["GET", "POST"])
 @login_required
 def list_import_preview(list_id: int, token: str):
     demand_list = get_own_list(list_id)
-    preview = _preview_or_404(demand_list, token)
+    imp = _import_or_404(demand_list, token)
+    if imp.status != "ready":
+        if request.method == "POST" and imp.status in ("importing", "done"):
+            flash(_("This file is already being imported; it is imported once."), "info")
+        return _to_import_state(demand_list, imp)
+    preview = imports.preview_from_json(imp.preview)
     form = ImportConfirmForm()
     if request.method == "POST" and request.form.get("action") == "discard":
-        jobs.discard_preview(token)
+        imports.discard(imp)
+        db.session.commit()
         flash(_("Nothing was imported."), "info")
         return redirect(url_for("demands.list_detail", list_id=list_id))
     if form.validate_on_submit():
         if not preview.rows:
             flash(_("There are no valid rows to import."), "warning")
             return redirect(url_for("demands.list_import", list_id=list_id))
-        jobs.discard_preview(token)  # a second click finds no preview: the rows are imported once
-        limit = current_app.config.get("IMPORT_SYNC_ROWS", SYNC_IMPORT_ROWS)
-        if len(preview.rows) > limit:
-            jobs.run_in_background(token, current_user.id, demand_list.id, preview.rows, bool(form.publish.data))
-            return redirect(url_for("demands.list_import_progress", list_id=list_id, token=token))
-        created = jobs.import_rows(token, current_user, demand_list, preview.rows, bool(form.publish.data))
+        if not imports.start_import(imp, bool(form.publish.data)):
+            flash(_("This file is already being imported; it is imported once."), "info")
+            db.session.rollback()
+            return _to_import_state(demand_list, _import_or_404(demand_list, token))
         db.session.commit()
-        jobs.mark_done(token, created, demand_list.id, current_user.id)
-        flash(_("%(n)d demands imported.", n=created), "success")
-        return redirect(url_for("demands.list_detail", list_id=list_id))
+        imp = _import_or_404(demand_list, token)
+        if imp.status == "done":  # a fast worker, or jobs run immediately
+            flash(ngettext("%(num)d demand imported.", "%(num)d demands imported.", imp.imported), "success")
+            return redirect(url_for("demands.list_detail", list_id=list_id))
+        return redirect(url_for("demands.list_import_progress", list_id=list_id, token=token))
     return render_template("demands/import_preview.html", demand_list=demand_list, preview=preview, form=form, token=token)
 
 
@@ -253,9 +264,25 @@ def list_import_preview(list_id: int, token: str):
 @login_required
 def list_import_progress(list_id: int, token: str):
     demand_list = get_own_list(list_id)
-    progress = jobs.read_progress(token)
-    if progress is None or progress.get("owner") != current_user.id or progress.get("list_id") != demand_list.id:
-        abort(404)
+    imp = _import_or_404(demand_list, token)
+    status = imports.state(imp)
     if request.args.get("format") == "json":
-        return progress
-    return render_template("demands/import_progress.html", demand_list=demand_list, progress=progress)
+        return {"status": status, "done": imp.imported, "total": imp.valid or imp.total,
+                "list_id": demand_list.id, "owner": imp.user_id}
+    if status == "ready":
+        return redirect(url_for("demands.list_import_preview", list_id=list_id, token=token))
+    run = imp.import_run if imp.status == "importing" else imp.check_run
+    return render_template("demands/import_progress.html", demand_list=demand_list, imp=imp, status=status, run=run)
+
+
+@bp.route("/lists/<int:list_id>/import/<token>/retry", methods=["POST"])
+@login_required
+def list_import_retry(list_id: int, token: str):
+    demand_list = get_own_list(list_id)
+    imp = _import_or_404(demand_list, token)
+    if imports.retry(imp):
+        db.session.commit()
+        flash(_("The import is queued again."), "success")
+    else:
+        flash(_("Only a stopped import can be retried."), "warning")
+    return redirect(url_for("demands.list_import_progress", list_id=list_id, token=token))

@@ -119,3 +119,5 @@ class Bookmark(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     demand: Mapped[Demand] = relationship()
+
+from marketplace.demands.import_models import DemandImport  # noqa: E402,F401  (the import area keeps its model apart)

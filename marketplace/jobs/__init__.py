@@ -12,20 +12,23 @@
 
     enqueue("mail.send", message_id=5, started_by=user.id)  # or enqueue(send_mail, ...)
 
-`enqueue` is called inside a request (or another job): the job is sent only when that
-transaction commits, so the worker never runs ahead of the rows it needs, and nothing is sent
-when the transaction rolls back. Keyword arguments must be JSON-serialisable.
+`enqueue` is called inside a request (or another job): it adds a `JobRun` row to the current
+transaction, and the row's id is sent to the queue only when that transaction commits, so the
+worker never runs ahead of the rows it needs, and nothing is sent when the transaction rolls
+back. Keyword arguments must be JSON-serialisable. It returns the (flushed) `JobRun`.
 
-This first version runs each job in-process right after the commit, in a fresh app context.
-It is the interface only: the jobs area (issue 15) replaces the internals with a real queue
-(embedded store by default, Redis in production, a worker command, retries, status).
+The queue is Huey (`marketplace/jobs/queue.py`): SQLite in the instance folder by default,
+Redis when `JOBS_REDIS_URL` is set; `flask jobs worker` consumes it (any number, any host).
+When the job returns, whatever it left in `db.session` is committed together with the run's
+"done" status. A job that raises is retried `retries` times, `retry_delay` seconds later,
+doubling each time; then it is "failed" with its error. With `JOBS_IMMEDIATE` (the tests) a job
+runs synchronously right after the enqueuing commit.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
 
-from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -58,36 +61,31 @@ def periodic(name: str, **crontab):
     return register
 
 
-def enqueue(name_or_func, started_by: int | None = None, **kwargs) -> None:
+def enqueue(name_or_func, started_by: int | None = None, **kwargs):
+    """Add a JobRun to the current transaction; it is sent to the queue when that commits."""
     from marketplace.extensions import db
+    from marketplace.jobs.models import JobRun
 
     name = getattr(name_or_func, "job_name", name_or_func)
-    if name not in REGISTRY:
+    spec = REGISTRY.get(name)
+    if spec is None:
         raise KeyError(f"no job named {name!r}")
-    db.session.info.setdefault("pending_jobs", []).append((name, kwargs))
-
-
-def run_now(name: str, **kwargs) -> None:
-    """Run one job in a fresh app context (its own session), committing its work."""
-    from marketplace.extensions import db
-
-    app = current_app._get_current_object()
-    with app.app_context():
-        try:
-            REGISTRY[name].func(**kwargs)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            app.logger.exception("job %s failed", name)
-        finally:
-            db.session.remove()
+    run = JobRun(name=name, args=kwargs, status="queued", attempts=0, max_attempts=spec.retries + 1,
+                 retry_delay=spec.retry_delay, started_by_id=started_by)
+    db.session.add(run)
+    db.session.flush()
+    db.session.info.setdefault("pending_jobs", []).append(run.id)
+    return run
 
 
 @event.listens_for(Session, "after_commit")
 def _send_pending(session: Session) -> None:
     pending = session.info.pop("pending_jobs", None)
-    for name, kwargs in pending or ():
-        run_now(name, **kwargs)
+    if pending:
+        from marketplace.jobs import queue
+
+        for run_id in pending:
+            queue.send(run_id)
 
 
 @event.listens_for(Session, "after_rollback")

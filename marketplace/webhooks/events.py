@@ -59,25 +59,61 @@ HANDLERS = {"bid.submit": _bid_event, **{action: _bid_event for action in BID_DE
             "application.admitted": _application_event, "application.rejected": _application_event}
 
 
+PENDING = "webhook_events"
+
+
 @sa_event.listens_for(Session, "before_flush")
-def _on_audit(session: Session, flush_context, instances) -> None:
+def _collect(session: Session, flush_context, instances) -> None:
+    """Note the webhook events of the audit events in this flush (nothing is queued inside a flush)."""
     new_events = [obj for obj in session.new if isinstance(obj, AuditEvent)]
     if not new_events:
         return
-    from marketplace.jobs import enqueue
-
+    pending = session.info.setdefault(PENDING, [])
     with session.no_autoflush:
         for audit in new_events:
             if audit.action == "demand.publish":
-                enqueue("webhooks.match_demand", demand_id=audit.object_id)
+                pending.append(("match_demand", audit.object_id))
             elif audit.action == "offering.published":
-                enqueue("webhooks.match_offering", offering_id=audit.object_id)
+                pending.append(("match_offering", audit.object_id))
             handler = HANDLERS.get(audit.action)
             found = handler(session, audit) if handler else None
             if found is not None:
-                org_id, name, data = found
-                # Deliveries are made by a job after this transaction commits (nothing is sent for a rollback).
+                pending.append(("emit", found))
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _queue(session: Session) -> None:
+    """Queue the noted events for organisations that listen, sent once this transaction commits."""
+    session.flush()  # audit events added since the last flush are noted too
+    pending = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    from marketplace.jobs import enqueue
+    from marketplace.webhooks.models import WebhookEndpoint
+
+    listening: dict[int, set] = {}
+    for org_id, events in session.execute(sa.select(WebhookEndpoint.org_id, WebhookEndpoint.events)
+                                          .where(WebhookEndpoint.active.is_(True))):
+        listening.setdefault(org_id, set()).update(events or ())
+    if not listening:
+        return
+    heard = set().union(*listening.values())
+    demands = [item for kind, item in pending if kind == "match_demand"]
+    offerings = [item for kind, item in pending if kind == "match_offering"]
+    if demands and "demand.matched" in heard:
+        enqueue("webhooks.match_demands", demand_ids=demands)
+    if offerings and "offering.matched" in heard:
+        enqueue("webhooks.match_offerings", offering_ids=offerings)
+    for kind, item in pending:
+        if kind == "emit":
+            org_id, name, data = item
+            if name in listening.get(org_id, ()):
                 enqueue("webhooks.emit", org_id=org_id, event=name, data=data)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(PENDING, None)
 
 
 def emit_demand_matches(demand_id: int) -> None:

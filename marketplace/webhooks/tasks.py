@@ -12,6 +12,7 @@ MAX_ATTEMPTS = 8
 
 @job("webhooks.deliver", retries=MAX_ATTEMPTS - 1, retry_delay=60)
 def deliver(delivery_id: int) -> None:
+    """One attempt; a failure raises, and the queue retries with backoff (60 s, 2 min, 4 min, …)."""
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.status == "delivered":
         return
@@ -26,11 +27,13 @@ def emit(org_id: int, event: str, data: dict) -> None:
     services.emit(org_id, event, data)
 
 
-@job("webhooks.match_demand", retries=2)
-def match_demand(demand_id: int) -> None:
-    events.emit_demand_matches(demand_id)
+@job("webhooks.match_demands", retries=2)
+def match_demands(demand_ids: list[int]) -> None:
+    for demand_id in demand_ids:
+        events.emit_demand_matches(demand_id)
 
 
-@job("webhooks.match_offering", retries=2)
-def match_offering(offering_id: int) -> None:
-    events.emit_offering_matches(offering_id)
+@job("webhooks.match_offerings", retries=2)
+def match_offerings(offering_ids: list[int]) -> None:
+    for offering_id in offering_ids:
+        events.emit_offering_matches(offering_id)
