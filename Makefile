@@ -39,8 +39,9 @@ WITH_WORKER = $(BIN)/flask jobs worker --quiet & worker=$$!; trap 'kill $$worker
 run: seed
 	$(WITH_WORKER) $(BIN)/flask run --host $(HOST) --port $(PORT)
 
+# Two workers share login limits only through Redis: gunicorn.conf.py refuses memory:// with more than one.
 serve: seed
-	$(WITH_WORKER) $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) wsgi:app
+	$(WITH_WORKER) HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

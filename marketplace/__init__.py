@@ -33,17 +33,12 @@ def create_app(config: dict | None = None) -> Flask:
     from marketplace.errors import register_error_handlers
     from marketplace.cli import register_cli
 
+    from marketplace import security
+
     register_error_handlers(app)
     register_cli(app)
-    app.after_request(_security_headers)
+    security.init_app(app)
     return app
-
-
-def _security_headers(response):
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
 
 
 def register_extensions(app: Flask) -> None:

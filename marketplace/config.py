@@ -41,6 +41,8 @@ def default_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: none, trust no such header).
+        "PROXY_FIX_HOPS": int(os.environ.get("PROXY_FIX_HOPS", "0") or 0),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 12 * 1024 * 1024)),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "BABEL_DEFAULT_LOCALE": "zh_CN",
@@ -50,10 +52,13 @@ def default_config(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"),
+        "LOGIN_LIMIT_PER_ACCOUNT_TOTAL": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT_TOTAL", "100 per hour"),
+        "LOGIN_SLOWDOWN_SECONDS": _env_float("LOGIN_SLOWDOWN_SECONDS", 2.0),
         "PER_PAGE": 20,
         # JSON API v1 (marketplace/api): requests per token (per address without one); webhooks to http://127.0.0.1
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "120 per minute"),
         "WEBHOOKS_ALLOW_LOCAL_HTTP": os.environ.get("WEBHOOKS_ALLOW_LOCAL_HTTP", "0") == "1",
+        # Uploads live in the database (marketplace.files); this folder is read only by the migration that moved them there.
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
         # Matcher
         "EMBEDDING_MODEL": os.environ.get("EMBEDDING_MODEL", ""),  # "" = bundled all-MiniLM-L6-v2

@@ -4,9 +4,11 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from marketplace.commit import CommitUnconfirmed
 from marketplace.extensions import db
 
 MESSAGES = {
@@ -18,7 +20,12 @@ MESSAGES = {
     413: (_l("Upload too large"), _l("The file or form you sent is larger than allowed. Please send a smaller one.")),
     429: (_l("Too many requests"), _l("You have tried too many times. Please wait a few minutes and try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error occurred. It has been logged; please try again later.")),
+    503: (_l("Database unavailable"), _l("The connection to the database was lost. What you sent was not saved; please try again.")),
 }
+CONFLICT = _l("This could not be saved because it conflicts with something saved at the same moment "
+              "(for example the same email or the same item twice). Reload the page to see the current state.")
+UNCONFIRMED = _l("The connection to the database was lost while saving, and it could not be confirmed whether your "
+                 "changes were saved. Please check before sending them again.")
 
 
 def wants_json() -> bool:
@@ -67,6 +74,25 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         return render_error(409)
 
+    @app.errorhandler(IntegrityError)
+    def handle_integrity(error: IntegrityError):
+        # A form that loses a race to a unique constraint says so (the views that can explain it better do).
+        app.logger.warning("integrity error on %s %s: %s", request.method, request.path, error.orig)
+        _rollback_quietly()
+        return render_error(409, CONFLICT)
+
+    @app.errorhandler(OperationalError)
+    def handle_lost_database(error: OperationalError):
+        app.logger.warning("database unavailable on %s %s: %s", request.method, request.path, error)
+        _rollback_quietly()
+        return render_error(503)
+
+    @app.errorhandler(CommitUnconfirmed)
+    def handle_unconfirmed(error: CommitUnconfirmed):
+        app.logger.error("commit of transaction %s unconfirmed on %s %s", error, request.method, request.path)
+        _rollback_quietly()
+        return render_error(503, UNCONFIRMED)
+
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         if isinstance(error, HTTPException):
@@ -79,3 +105,10 @@ def register_error_handlers(app: Flask) -> None:
     def handle_500(error):
         db.session.rollback()
         return render_error(500)
+
+
+def _rollback_quietly() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the pool replaces it on the next checkout
+        pass

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.audit.models import AuditEvent
+from marketplace.files.models import StoredFile
 from marketplace.notifications.models import Notification
 from marketplace.pools.models import Attachment, PoolApplication
 from tests.conftest import login, make_application, make_offering, make_org, make_pool, make_user
@@ -56,8 +57,8 @@ def test_open_calls_list_and_apply_with_pdfs(client, db, app, world):
     names = sorted(a.original_name for a in application.attachments)
     assert names == ["案例报告.PDF", "资质证书.pdf"]
     for attachment in application.attachments:
-        assert attachment.stored_name != attachment.original_name and attachment.stored_name.endswith(".pdf")
-        assert (Path(app.config["UPLOAD_FOLDER"]) / attachment.stored_name).read_bytes() == PDF
+        assert attachment.file.data == PDF and attachment.file.content_type == "application/pdf"
+        assert attachment.file.size_bytes == len(PDF) and attachment.file.owner_user_id == world["user"].id
     assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "application.submitted")) is not None
     note = db.session.scalar(sa.select(Notification).where(Notification.user_id == world["officer"].id))
     assert note.kind == "application.received"
@@ -81,8 +82,7 @@ def test_bad_uploads_are_refused_with_a_clear_message_and_the_text_kept(client, 
     assert name in html and message in html
     assert "这段申请说明应当被保留下来" in html
     assert db.session.scalar(sa.select(sa.func.count(PoolApplication.id))) == 0
-    folder = Path(app.config["UPLOAD_FOLDER"])
-    assert not folder.exists() or not any(folder.iterdir())
+    assert db.session.scalar(sa.select(sa.func.count(StoredFile.id))) == 0
 
 
 def test_a_request_over_the_upload_limit_gets_a_413_page_not_a_500(client, world, app):
@@ -214,7 +214,7 @@ def test_two_submits_racing_past_the_check_leave_one_application_and_no_stray_fi
     assert second.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(PoolApplication.id))) == 1
     assert [a.original_name for a in db.session.scalars(sa.select(Attachment))] == ["first.pdf"]
-    assert len(list(Path(app.config["UPLOAD_FOLDER"]).iterdir())) == 1
+    assert db.session.scalar(sa.select(sa.func.count(StoredFile.id))) == 1
 
 
 def test_files_within_the_stated_limits_never_hit_the_request_limit(client, db, app, world):

@@ -191,9 +191,9 @@ def test_bureau_cannot_edit_a_confirmed_demand(client, weifang, db):
     assert "改标题" in response.get_data(as_text=True)
 
 
-def test_coverage_counts_admitted_members_above_threshold_and_bids(app, weifang, db, monkeypatch):
+def test_coverage_counts_admitted_members_above_threshold_and_bids(app, weifang, db):
     from marketplace.bureau_lists import coverage
-    from marketplace.matches import services as matches
+    from tests.matches_builders import store_match
 
     lst, demand = _published(db, weifang, weifang.firm)
     pool = make_pool(weifang.bureau, name="潍坊资源池")
@@ -203,10 +203,10 @@ def test_coverage_counts_admitted_members_above_threshold_and_bids(app, weifang,
     offerings = {org.id: make_offering(org) for org in (member, outsider, weak)}
     make_bid(demand, outsider)
     make_bid(demand, member, status="withdrawn")
+    for org, score in ((member, 0.8), (outsider, 0.6), (weak, 0.1)):
+        store_match(demand, offerings[org.id], score)
     db.session.commit()
-    ranked = [SimpleNamespace(obj=offerings[member.id], score=0.8), SimpleNamespace(obj=offerings[outsider.id], score=0.6),
-              SimpleNamespace(obj=offerings[weak.id], score=0.1)]
-    monkeypatch.setattr(matches, "offerings_for_demand", lambda d, viewer=None, limit=10: ranked)
+    app.config["MATCHING_ENABLED"] = True
     with app.test_request_context():
         cover = coverage.coverage_for([demand], None, lst.city_id)[demand.id]
     assert (cover.matches, cover.admitted, cover.bids) == (2, 1, 1)

@@ -120,11 +120,19 @@ def test_anonymous_goes_to_login(client):
     assert client.get("/dashboard/").status_code == 302
 
 
-def test_matched_stage_uses_the_matcher_when_it_is_on(client, data, monkeypatch):
-    from marketplace.matches import services as matches
+def test_matched_stage_uses_the_matcher_when_it_is_on(app, client, data, db):
+    """Stored matches at or above the threshold mark a demand matched, over every demand."""
+    import sqlalchemy as sa
 
-    monkeypatch.setattr(matches, "enabled", lambda: True)
-    monkeypatch.setattr(matches, "count_matches", lambda demand, threshold=None: 2 if "无人投标" in demand.title else 0)
+    from marketplace.demands.models import Demand
+    from marketplace.offerings.models import Offering
+    from tests.matches_builders import store_match
+
+    offering = db.session.scalar(sa.select(Offering))
+    store_match(db.session.scalar(sa.select(Demand).where(Demand.title == "无人投标的需求")), offering, 0.55)
+    store_match(db.session.scalar(sa.select(Demand).where(Demand.title == "淄博的需求")), offering, 0.1)  # below
+    db.session.commit()
+    app.config["MATCHING_ENABLED"] = True
     login(client, data["officer"])
     numbers = funnel_numbers(client.get("/dashboard/").get_data(as_text=True))
     assert numbers["matched"] == 4  # three with bids, plus the one the matcher finds offerings for

@@ -6,7 +6,21 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import login, make_application, make_org, make_pool, make_user, term
+from tests.conftest import login, make_org, make_pool, make_user, term
+from tests.conftest import make_application as make_unscored_application
+
+
+def make_application(pool, provider, scored: bool = True, **fields):
+    """An application; by default fully scored on the pool's rubric, as admission requires."""
+    from decimal import Decimal
+
+    from marketplace.pools.models import ApplicationScore
+
+    application = make_unscored_application(pool, provider, **fields)
+    if scored:
+        application.scores = [ApplicationScore(rubric_item_id=item.id, points=Decimal(item.max_points) / 2)
+                              for item in pool.rubric_items]
+    return application
 
 
 @pytest.fixture

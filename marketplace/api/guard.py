@@ -65,13 +65,16 @@ def check_body() -> None:
         limit = IMPORT_MAX_BODY
     if (request.content_length or 0) > limit:
         fail(413, _l("The request body is larger than %(limit)s bytes.", limit=limit))
+    mimetype = request.mimetype or ""
+    is_json = mimetype == "application/json" or mimetype.endswith("+json")
+    if not is_json and (request.content_length or 0) > 0:  # (a form body may already have been parsed away)
+        fail(415)
     body = request.get_data(cache=True)
     if len(body) > limit:
         fail(413, _l("The request body is larger than %(limit)s bytes.", limit=limit))
     if not body.strip():
         return
-    mimetype = request.mimetype or ""
-    if mimetype != "application/json" and not mimetype.endswith("+json"):
+    if not is_json:
         fail(415)
     try:
         data = request.get_json(force=True)

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
-from marketplace.applications import files
+from marketplace import files
 from marketplace.applications.files import send_attachment  # noqa: F401  (used by the bureau's review pages)
 from marketplace.audit.services import record
 from marketplace.db import utc_now
@@ -45,7 +45,7 @@ def _review_link(application: PoolApplication) -> str:
 
 
 def apply(pool: Pool, org, user, offerings: list[Offering], statement: str, uploads: list[files.Upload]) -> PoolApplication:
-    """Submit an application with its offerings and PDF attachments (written to disk here)."""
+    """Submit an application with its offerings and PDF attachments (stored in the database)."""
     if not accepting_applications(pool):
         raise ApplicationError(_l("This pool is not accepting applications at the moment."))
     if live_application(pool, org) is not None:
@@ -56,17 +56,10 @@ def apply(pool: Pool, org, user, offerings: list[Offering], statement: str, uplo
                                   status="submitted", submitted_at=utc_now())
     application.offerings = offerings
     db.session.add(application)
-    db.session.flush()  # a duplicate live application is refused here (IntegrityError), before any file is written
-    stored: list[str] = []
-    try:
-        for upload in uploads:
-            stored.append(files.store(upload))
-            application.attachments.append(Attachment(
-                original_name=upload.name, stored_name=stored[-1], size_bytes=len(upload.data), sha256=upload.sha256))
-        db.session.flush()
-    except Exception:
-        files.discard(stored)
-        raise
+    db.session.flush()  # a duplicate live application is refused here (IntegrityError), before any file is stored
+    for upload in uploads:
+        application.attachments.append(Attachment(original_name=upload.name, file=files.store(upload, owner=user)))
+    db.session.flush()
     record("application.submitted", application, actor=user, pool_id=pool.id,
            offerings=[o.id for o in offerings], attachments=[a.original_name for a in application.attachments])
     notify_org(pool.bureau, "application.received", _review_link(application), provider=org.name, pool=pool.name)

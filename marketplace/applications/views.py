@@ -125,14 +125,10 @@ def apply(pool_id: int):
 
 
 def _submit(pool: Pool, org, offerings, form) -> PoolApplication:
-    """Apply and commit; files written for an application that is not saved are removed again."""
+    """Apply and commit (the files are stored in the same transaction, so a refused save keeps none)."""
     application = services.apply(pool, org, current_user, offerings, form.statement.data,
                                  getattr(form.attachments, "uploads", []))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        files.discard([a.stored_name for a in application.attachments])
-        raise
+    db.session.commit()
     return application
 
 

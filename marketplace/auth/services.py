@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from marketplace.audit.services import record
 from marketplace.auth import passwords
@@ -11,6 +12,11 @@ from marketplace.auth.models import LoginSession, User
 from marketplace.db import utc_now
 from marketplace.extensions import db
 from marketplace.orgs.models import Organisation
+
+
+EMAIL_TAKEN = _l("An account with this email already exists.")
+EMAIL_TAKEN_AT_REGISTRATION = _l("An account with this email already exists. Log in instead?")
+CREDIT_CODE_TAKEN = _l("An organisation with this credit code is already registered. Ask its owner to add you as a member.")
 
 
 class AccountError(ValueError):
@@ -50,14 +56,12 @@ def create_user(*, email: str, name: str, password: str, org: Organisation | Non
 def register_organisation(*, kind: str, org_name: str, credit_code: str, city_id: int | None,
                           industry_id: int | None, size: str | None, name: str, email: str, password: str) -> User:
     """Create an organisation with its first user, the owner."""
-    from flask_babel import lazy_gettext as _l
-
     if kind not in ("manufacturer", "provider"):
         raise AccountError(_l("Only manufacturers and providers can register here."), "org_kind")
     if email_taken(email):
-        raise AccountError(_l("An account with this email already exists. Log in instead?"), "email")
+        raise AccountError(EMAIL_TAKEN_AT_REGISTRATION, "email")
     if credit_code_taken(credit_code):
-        raise AccountError(_l("An organisation with this credit code is already registered. Ask its owner to add you as a member."), "credit_code")
+        raise AccountError(CREDIT_CODE_TAKEN, "credit_code")
     org = Organisation(kind=kind, name=org_name.strip(), credit_code=credit_code, city_id=city_id or None,
                        industry_id=industry_id or None, size=size)
     db.session.add(org)
@@ -104,7 +108,6 @@ def end_all_sessions(user: User) -> None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    from flask_babel import lazy_gettext as _l
 
     if not passwords.verify_password(user.password_hash, current):
         raise AccountError(_l("The current password is not correct."), "current_password")
@@ -113,11 +116,16 @@ def change_password(user: User, current: str, new: str) -> None:
     record("user.password_changed", user, actor=user)
 
 
-def add_member(owner: User, *, name: str, email: str, password: str, org_role: str) -> User:
-    from flask_babel import lazy_gettext as _l
+def explain_duplicate_registration(email: str, credit_code: str) -> AccountError:
+    """Which unique field a registration that lost a race collided on (called after the rollback)."""
+    if credit_code_taken(credit_code) and not email_taken(email):
+        return AccountError(CREDIT_CODE_TAKEN, "credit_code")
+    return AccountError(EMAIL_TAKEN_AT_REGISTRATION, "email")
 
+
+def add_member(owner: User, *, name: str, email: str, password: str, org_role: str) -> User:
     if email_taken(email):
-        raise AccountError(_l("An account with this email already exists."), "email")
+        raise AccountError(EMAIL_TAKEN, "email")
     user = create_user(email=email, name=name, password=password, org=owner.org, org_role=org_role)
     record("org.member_added", user, actor=owner, role=org_role)
     return user
@@ -128,7 +136,6 @@ def owners_of(org: Organisation) -> list[User]:
 
 
 def set_member_role(owner: User, member: User, org_role: str) -> None:
-    from flask_babel import lazy_gettext as _l
 
     if member.org_role == "owner" and org_role != "owner" and len(owners_of(member.org)) <= 1:
         raise AccountError(_l("An organisation needs at least one owner."), "org_role")
@@ -137,7 +144,6 @@ def set_member_role(owner: User, member: User, org_role: str) -> None:
 
 
 def deactivate_member(owner: User, member: User) -> None:
-    from flask_babel import lazy_gettext as _l
 
     if member.org_role == "owner" and len(owners_of(member.org)) <= 1:
         raise AccountError(_l("An organisation needs at least one owner."))

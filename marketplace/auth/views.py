@@ -2,28 +2,20 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
-from marketplace.auth import services
+from marketplace.auth import services, throttle
 from marketplace.auth.forms import ConfirmForm, LoginForm, MemberForm, PasswordChangeForm, RegistrationForm, RoleForm
 from marketplace.auth.models import User
 from marketplace.errors import render_error
-from marketplace.extensions import db, limiter
+from marketplace.extensions import db
 from marketplace.taxonomy.services import NONE, term_choices
 from marketplace.urls import safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-def _login_failed(response) -> bool:
-    # Only failed attempts count towards the limits; a successful login redirects.
-    return response.status_code != 302
-
-
-def _account_key() -> str:
-    return "login-account:" + services.normalize_email(request.form.get("email", ""))
 
 
 def _begin_session(user: User, remember: bool = False) -> None:
@@ -50,21 +42,27 @@ def register():
                 city_id=form.city_id.data, industry_id=form.industry_id.data, size=form.size.data,
                 name=form.name.data, email=form.email.data, password=form.password.data,
             )
+            kind = user.org.kind
+            db.session.commit()
         except services.AccountError as error:
+            getattr(form, error.field).errors.append(error.message)
+        except IntegrityError:  # the same email or credit code registered at the same moment
+            db.session.rollback()
+            error = services.explain_duplicate_registration(form.email.data, form.credit_code.data)
             getattr(form, error.field).errors.append(error.message)
         else:
             _begin_session(user)
             db.session.commit()
-            return redirect(_first_steps(user))
+            return redirect(_first_steps(kind))
     return render_template("auth/register.html", form=form)
 
 
-def _first_steps(user) -> str:
+def _first_steps(kind: str) -> str:
     """Where a newly registered organisation starts: its profile or its demands, not the home page."""
-    if user.org.kind == "provider":
+    if kind == "provider":
         flash(_("Welcome! Your organisation is registered. Complete your company profile, then describe your offerings."), "success")
         return url_for("orgs.profile")
-    if user.org.kind == "manufacturer":
+    if kind == "manufacturer":
         flash(_("Welcome! Your organisation is registered. Post your first demand to see matching AI providers."), "success")
         return url_for("demands.mine")
     flash(_("Welcome! Your organisation is registered."), "success")
@@ -72,18 +70,22 @@ def _first_steps(user) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_login_failed)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key, methods=["POST"],
-               deduct_when=_login_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("public.home"))
     form = LoginForm()
     if form.validate_on_submit():
+        email, address = services.normalize_email(form.email.data), request.remote_addr or ""
+        verdict = throttle.admit(email, address)  # counted before the password is checked
+        if verdict is throttle.Verdict.REFUSE:
+            abort(429)
+        if verdict is throttle.Verdict.SLOW:
+            throttle.slow_down()
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
             form.password.errors.append(_("The email or password is not correct."))
         else:
+            throttle.succeeded(email, address)
             _begin_session(user, remember=form.remember.data)
             db.session.commit()
             flash(_("You are logged in."), "success")
@@ -163,10 +165,13 @@ def members():
         try:
             services.add_member(current_user, name=form.name.data, email=form.email.data,
                                 password=form.password.data, org_role=form.org_role.data)
+            db.session.commit()
         except services.AccountError as error:
             getattr(form, error.field).errors.append(error.message)
+        except IntegrityError:  # the same email added (or registered) at the same moment
+            db.session.rollback()
+            form.email.errors.append(services.EMAIL_TAKEN)
         else:
-            db.session.commit()
             flash(_("Member added."), "success")
             return redirect(url_for("auth.members"))
     people = db.session.scalars(sa.select(User).where(User.org_id == current_user.org_id).order_by(User.id)).all()
@@ -195,11 +200,12 @@ def member_role(user_id: int):
 def member_deactivate(user_id: int):
     _require_owner()
     member = _member_or_404(user_id)
+    name = member.name  # read before the commit expires it
     try:
         services.deactivate_member(current_user, member)
     except services.AccountError as error:
         flash(str(error.message), "danger")
     else:
         db.session.commit()
-        flash(_("%(name)s can no longer log in.", name=member.name), "success")
+        flash(_("%(name)s can no longer log in.", name=name), "success")
     return redirect(url_for("auth.members"))

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.audit.services import record
 from marketplace.bids.models import LIVE_BID_STATUSES, Bid, Invitation, Review
 from marketplace.db import utc_now
+from marketplace.demands.access import is_admitted_member
 from marketplace.extensions import db
 from marketplace.notifications.services import notify, notify_org
 
@@ -214,6 +215,9 @@ def invite(user, demand, provider, offering=None, message: str = "") -> Invitati
         raise BidError(_l("Only open demands take invitations."))
     if provider is None or provider.kind != "provider":
         raise BidError(_l("Choose a provider to invite."))
+    if demand.visibility == "pool" and not is_admitted_member(provider.id, demand.pool_id):
+        raise BidError(_l("This demand is for the pool's admitted members only; %(provider)s is not one of them.",
+                          provider=provider.name))
     if db.session.scalar(sa.select(Bid.id).where(Bid.demand_id == demand.id, Bid.provider_org_id == provider.id,
                                                   Bid.status.in_(LIVE_BID_STATUSES))) is not None:
         raise BidError(_l("%(provider)s has already bid on this demand.", provider=provider.name))

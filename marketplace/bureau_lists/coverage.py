@@ -46,18 +46,28 @@ def bid_counts(demand_ids) -> dict[int, int]:
 
 
 def coverage_for(demands, viewer=None, city_id: int | None = None) -> dict[int, Coverage]:
-    """Coverage of each demand (matcher calls only for open demands)."""
+    """Coverage of each demand, from the stored matches: a constant number of queries however long the list."""
     from marketplace.matches import services as matches
+    from marketplace.matches.models import Match
+    from marketplace.offerings.models import Offering
 
-    members = admitted_org_ids(city_id)
+    demands = list(demands)
     bids = bid_counts(d.id for d in demands)
-    cut = threshold()
-    out = {}
-    for demand in demands:
-        cover = Coverage(bids=bids.get(demand.id, 0))
-        if demand.status == "open":
-            ranked = [item for item in matches.offerings_for_demand(demand, viewer, limit=50) if item.score >= cut]
-            cover.matches = len(ranked)
-            cover.admitted = len({item.obj.org_id for item in ranked} & members)
-        out[demand.id] = cover
+    out = {d.id: Coverage(bids=bids.get(d.id, 0)) for d in demands}
+    open_ids = [d.id for d in demands if d.status == "open"]
+    if not open_ids or not matches.enabled():
+        return out
+    members = sa.select(PoolApplication.provider_org_id).join(Pool).where(PoolApplication.status == "admitted")
+    if city_id:
+        members = members.where(Pool.city_id == city_id)
+    is_member = Match.provider_org_id.in_(members)
+    rows = db.session.execute(
+        sa.select(Match.demand_id, sa.func.count(),
+                  sa.func.count(sa.distinct(sa.case((is_member, Match.provider_org_id), else_=None))))
+        .join(Offering, Offering.id == Match.offering_id)
+        .where(Match.demand_id.in_(open_ids), Match.score >= threshold(), Offering.status == "published")
+        .group_by(Match.demand_id))
+    for demand_id, n, admitted in rows:
+        out[demand_id].matches = n
+        out[demand_id].admitted = admitted
     return out

@@ -7,6 +7,7 @@ from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, St
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.demands.forms import DemandForm, amount_field
+from marketplace.once import OnceField
 
 
 class ChainListForm(FlaskForm):
@@ -15,7 +16,7 @@ class ChainListForm(FlaskForm):
     chain_id = SelectField(_l("Industrial chain"), coerce=int, validators=[DataRequired(_l("Please choose the chain."))])
     city_id = SelectField(_l("City"), coerce=int, validators=[DataRequired(_l("Please choose a city."))])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)], render_kw={"rows": 3})
-    nonce = HiddenField()
+    nonce = OnceField()
     submit = SubmitField(_l("Save"))
 
 
@@ -34,7 +35,7 @@ class ListedDemandForm(FlaskForm):
     budget_max = amount_field(_l("Budget up to"))
     deadline = DateField(_l("Deadline for bids"), validators=[Optional()], render_kw={"type": "date"})
     version = HiddenField()
-    nonce = HiddenField()
+    nonce = OnceField()
     submit = SubmitField(_l("Save"))
 
     # The same rules as a firm's own demand form.

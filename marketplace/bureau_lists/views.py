@@ -11,11 +11,12 @@ from marketplace.bureau_lists import coverage, services
 from marketplace.bureau_lists.forms import ChainListForm, ListedDemandForm, WithdrawForm
 from marketplace.bureau_lists.services import ListError
 from marketplace.demands.models import Demand, DemandList
+from marketplace.demands.queries import row_options
 from marketplace.errors import fail
 from marketplace.extensions import db
 from marketplace.orgs.models import Organisation
 from marketplace.pagination import paginate
-from marketplace.pools import once
+from marketplace import once
 from marketplace.pools.access import can_run_pools
 from marketplace.pools.views import apply_error
 from marketplace.search import keyword_filter
@@ -80,7 +81,6 @@ def _list_form(lst=None) -> ChainListForm:
     form = ChainListForm(obj=lst) if request.method == "GET" and lst is not None else ChainListForm()
     if request.method == "GET" and lst is None:
         form.city_id.data = current_user.org.city_id if current_user.org else None
-        form.nonce.data = once.issue()
     form.chain_id.choices = term_choices("chain", blank=NONE)
     form.city_id.choices = term_choices("city", blank=NONE)
     return form
@@ -94,13 +94,16 @@ def new():
         abort(403)
     form = _list_form()
     if form.validate_on_submit():
-        if not once.consume(form.nonce.data):
+        earlier = once.claim(form.nonce.data)
+        if earlier is not None:
             flash(_("This form was already sent; the list was created once."), "info")
-            return redirect(url_for("bureau_lists.index"))
+            return redirect(earlier.url or url_for("bureau_lists.index"))
         lst = services.create_list(current_user.org, current_user, form.data)
+        url = url_for("bureau_lists.detail", list_id=lst.id)
+        once.done(form.nonce.data, url)
         db.session.commit()
         flash(_("The list was created. Add the firms' demands, then publish it."), "success")
-        return redirect(url_for("bureau_lists.detail", list_id=lst.id))
+        return redirect(url)
     return render_template("bureau_lists/list_form.html", form=form, lst=None), 400 if form.errors else 200
 
 
@@ -124,7 +127,8 @@ def detail(list_id: int):
 
 def _render_detail(lst: DemandList, problem=None, status=200):
     manager = can_manage(lst)
-    demands = [d for d in lst.demands if d.status != "cancelled" or manager]
+    demands = [d for d in db.session.scalars(sa.select(Demand).where(Demand.list_id == lst.id).order_by(Demand.id)
+                                            .options(*row_options())) if d.status != "cancelled" or manager]
     return render_template(
         "bureau_lists/detail.html", lst=lst, demands=demands, manager=manager,
         cover=coverage.coverage_for(demands, current_user, lst.city_id) if manager else {},
@@ -159,8 +163,6 @@ def _demand_form(lst: DemandList, demand: Demand | None = None, fresh: bool = Fa
             form.firm_id.data = 0 if services.is_unassigned(demand) else demand.org_id
             form.scenario_ids.data = [t.id for t in demand.scenarios]
             form.version.data = demand.version
-        else:
-            form.nonce.data = once.issue()
     firms = db.session.scalars(services.firm_choices_query(lst)).all()
     form.firm_id.choices = [(0, str(UNASSIGNED))] + [(f.id, f.name) for f in firms]
     form.industry_id.choices = term_choices("industry", blank=NONE)
@@ -176,16 +178,17 @@ def add_demand(list_id: int):
     form = _demand_form(lst)
     problem = None
     if form.validate_on_submit():
-        if not once.consume(form.nonce.data):
+        earlier = once.claim(form.nonce.data)
+        if earlier is not None:
             flash(_("This form was already sent; the demand was added once."), "info")
-            return redirect(url_for("bureau_lists.detail", list_id=lst.id))
+            return redirect(earlier.url or url_for("bureau_lists.detail", list_id=lst.id))
         try:
             services.add_demand(lst, current_user, form.data)
         except ListError as error:
-            db.session.rollback()
+            db.session.rollback()  # frees the token: the corrected form may be sent again
             problem = apply_error(form, error)
-            form.nonce.data = once.issue()
         else:
+            once.done(form.nonce.data, url_for("bureau_lists.detail", list_id=lst.id))
             db.session.commit()
             flash(_("The demand was added to the list."), "success")
             if request.form.get("another"):

@@ -28,7 +28,6 @@ STAGE_LABELS = {
     "demands": _l("Demands"), "matched": _l("Matched"), "bid": _l("Bid on"), "awarded": _l("Awarded"), "closed": _l("Closed"),
 }
 GROUP_LABELS = {"city": _l("City"), "chain": _l("Chain"), "industry": _l("Industry"), "scenario": _l("Scenario")}
-MATCH_LIMIT = 300  # demands checked with the matcher per page view; the rest count as matched by their bids
 
 
 @dataclass
@@ -108,15 +107,15 @@ def _mark_stages(rows: list[DemandRow], viewer) -> None:
 
 
 def _mark_matched(rows: list[DemandRow], viewer) -> None:
+    """Every demand with a stored match at or above the threshold (one query, no cap)."""
     from marketplace.matches import services as matches
 
     if not matches.enabled():
         return
-    unknown = [row for row in rows if "matched" not in row.stages][-MATCH_LIMIT:]
-    demands = {d.id: d for d in db.session.scalars(sa.select(Demand).where(Demand.id.in_([r.id for r in unknown])))}
-    for row in unknown:
-        demand = demands.get(row.id)
-        if demand is not None and matches.count_matches(demand) > 0:
+    by_id = {row.id: row for row in rows}
+    for demand_id in db.session.scalars(matches.matched_demands().distinct()):
+        row = by_id.get(demand_id)
+        if row is not None:
             row.stages.add("matched")
 
 

@@ -1,7 +1,9 @@
 """The bureau dashboard: funnel, trends, breakdowns, pool coverage and adoption, with charts and tables."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+import time
+
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -48,13 +50,32 @@ def charts(funnel, months, groups, coverage) -> dict[str, dict]:
     }
 
 
+def cached_rows(selected) -> list:
+    """The dashboard's demand rows and stages per filter, kept DASHBOARD_CACHE_SECONDS (the
+    figures are the same for every bureau viewing the same filter; a short delay is acceptable)."""
+    ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 0 if current_app.testing else 30)
+    if not ttl:
+        return queries.demand_rows(selected)
+    cache = current_app.extensions.setdefault("dashboard_rows", {})
+    key = repr(selected)
+    hit = cache.get(key)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    rows = queries.demand_rows(selected)
+    if len(cache) > 200:
+        cache.clear()
+    cache[key] = (now + ttl, rows)
+    return rows
+
+
 @bp.route("/")
 @login_required
 def index():
     if not can_run_pools(current_user):
         abort(403)
     selected = dash_filters.parse(request.args)
-    rows = queries.demand_rows(selected, current_user)
+    rows = cached_rows(selected)
     funnel = queries.funnel(rows)
     months = queries.by_month(rows)
     groups = queries.by_group(rows, selected.group)

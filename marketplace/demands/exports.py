@@ -1,7 +1,8 @@
 """Spreadsheets out: the Chinese import template and exports of demands (.xlsx / .csv).
 
-Every text cell that a spreadsheet would read as a formula (= + - @, tab, CR) is written
-with a leading apostrophe, so an export can never run anything when opened.
+Every text cell that a spreadsheet would read as a formula (= + - @ and their full-width forms,
+tab, CR) is written with a leading apostrophe by the one neutraliser all exports use
+(marketplace.exports.cells.safe_cell), so an export can never run anything when opened.
 """
 from __future__ import annotations
 
@@ -10,16 +11,10 @@ import io
 from datetime import date, timedelta
 
 from marketplace.demands.importer import COLUMNS
+from marketplace.exports.cells import safe_cell
 from marketplace.taxonomy.services import terms
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def neutralise(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _header() -> list[str]:
@@ -56,7 +51,7 @@ def to_xlsx(rows: list[list], sheet_title: str = "需求清单") -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([neutralise(v) for v in row])
+        sheet.append([None if v is None else safe_cell(v) for v in row])
     for index, width in enumerate((30, 60, 22, 16, 12, 30, 10, 14, 14, 12, 16), start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
     for cell in sheet["J"][1:]:
@@ -70,7 +65,7 @@ def to_csv(rows: list[list]) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(_header())
     for row in rows:
-        writer.writerow(["" if v is None else neutralise(v.isoformat() if isinstance(v, date) else v) for v in row])
+        writer.writerow([safe_cell(v.isoformat() if isinstance(v, date) else v) for v in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -10,6 +10,8 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, DecimalField, HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
+from marketplace.once import OnceField
+
 MAX_AMOUNT = Decimal("1000000")  # 万元: 100 亿元 is beyond any single retrofit
 
 
@@ -65,7 +67,7 @@ class DemandForm(FlaskForm):
                           description=_l("Required when only pool members may see the demand."))
     list_id = SelectField(_l("Demand list"), coerce=int, validators=[Optional()])
     version = HiddenField()
-    nonce = HiddenField()
+    nonce = OnceField()
     submit = SubmitField(_l("Save draft"))
     publish = SubmitField(_l("Save and publish"))
 
@@ -92,7 +94,7 @@ class DemandListForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)], render_kw={"rows": 3})
     chain_id = SelectField(_l("Industrial chain"), coerce=int, validators=[Optional()])
     city_id = SelectField(_l("City"), coerce=int, validators=[Optional()])
-    nonce = HiddenField()
+    nonce = OnceField()
     submit = SubmitField(_l("Save"))
 
 

@@ -10,10 +10,11 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from marketplace.demands import access, exports, importer, imports, once, services
+from marketplace import once
+from marketplace.demands import access, exports, importer, imports, services
 from marketplace.demands.forms import AddToListForm, DemandListForm, ImportConfirmForm, ImportForm
 from marketplace.demands.models import Demand, DemandList
-from marketplace.demands.queries import bid_counts, own_demands
+from marketplace.demands.queries import bid_counts, own_demands, row_options
 from marketplace.demands.views import bp, require_manufacturer
 from marketplace.errors import fail, render_error
 from marketplace.extensions import db
@@ -64,17 +65,17 @@ def list_new():
     require_manufacturer()
     form = _list_form(DemandListForm())
     if request.method == "GET":
-        form.nonce.data = once.new_token()
         form.city_id.data = current_user.org.city_id or 0
     elif form.validate_on_submit():
-        already = once.done_url(form.nonce.data)
-        if already:
-            return redirect(already)
+        earlier = once.claim(form.nonce.data)
+        if earlier is not None:
+            flash(_("This form was already sent; the list was created once."), "info")
+            return redirect(earlier.url or url_for("demands.lists"))
         demand_list = services.create_list(current_user, form.title.data, form.description.data,
                                            form.chain_id.data, form.city_id.data)
-        db.session.commit()
         url = url_for("demands.list_detail", list_id=demand_list.id)
-        once.remember(form.nonce.data, url)
+        once.done(form.nonce.data, url)
+        db.session.commit()
         flash(_("Demand list created. Add demands one by one or import them from a spreadsheet."), "success")
         return redirect(url)
     return render_template("demands/list_form.html", form=form, demand_list=None)
@@ -166,6 +167,7 @@ def list_export(list_id: int):
     demand_list = get_visible_list(list_id)
     demands = db.session.scalars(
         sa.select(Demand).where(Demand.list_id == demand_list.id, access.visible_filter(current_user)).order_by(Demand.id)
+        .options(*row_options())
     ).all()
     return _export(demands, f"{demand_list.title}-{date.today().isoformat()}")
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from marketplace.demands.models import Demand, demand_scenario
 from marketplace.search import keyword_filter
@@ -12,6 +13,14 @@ SORTS = {
     "deadline": (Demand.deadline.asc().nulls_last(), Demand.id.desc()),
     "budget": (Demand.budget_max.desc().nulls_last(), Demand.id.desc()),
 }
+
+
+def row_options() -> tuple:
+    """What a list of demands shows per row (firm, terms, list, pool), loaded in a few queries
+    for the whole page instead of one per row."""
+    return (selectinload(Demand.org), selectinload(Demand.city), selectinload(Demand.industry),
+            selectinload(Demand.chain), selectinload(Demand.stage), selectinload(Demand.scenarios),
+            selectinload(Demand.vouchers), selectinload(Demand.demand_list), selectinload(Demand.pool))
 
 
 def filtered_demands(base: sa.Select, args) -> sa.Select:
@@ -30,7 +39,7 @@ def filtered_demands(base: sa.Select, args) -> sa.Select:
         )
     if args.get("status") in ("draft", "open", "awarded", "closed", "cancelled"):
         query = query.where(Demand.status == args["status"])
-    return query.order_by(*SORTS.get(args.get("sort") or "newest", SORTS["newest"]))
+    return query.order_by(*SORTS.get(args.get("sort") or "newest", SORTS["newest"])).options(*row_options())
 
 
 MINE_STATUSES = ("draft", "open", "awarded", "closed", "cancelled")
@@ -38,7 +47,7 @@ MINE_STATUSES = ("draft", "open", "awarded", "closed", "cancelled")
 
 def own_demands(org_id: int, args) -> sa.Select:
     """The firm's demands for the dashboard, filtered by status and keywords."""
-    query = sa.select(Demand).where(Demand.org_id == org_id)
+    query = sa.select(Demand).where(Demand.org_id == org_id).options(*row_options())
     keyword = keyword_filter(args.get("q"), Demand.title, Demand.description)
     if keyword is not None:
         query = query.where(keyword)

@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.bids import context as bid_context
-from marketplace.demands import access, once, services
+from marketplace import once
+from marketplace.demands import access, services
 from marketplace.demands.forms import DemandForm, ReasonForm, attach_error, is_stale
 from marketplace.demands.models import Demand, DemandList
 from marketplace.demands.queries import MINE_STATUSES, SORTS, bid_counts, filtered_demands, own_demands, status_counts
@@ -55,8 +56,10 @@ def browse():
 def detail(demand_id: int):
     demand = get_visible_demand(demand_id)
     ranked = matches.offerings_for_demand(demand, current_user, limit=10) if access.can_see_ranking(current_user, demand) else None
+    matching = ranked is not None and bool(matches.pending("demand", [demand]))
     return render_template(
         "demands/detail.html", demand=demand, can_edit=access.can_edit(current_user, demand), ranked=ranked,
+        matching_pending=matching,
         cancel_form=ReasonForm(), **bid_context.for_demand_page(demand),
     )
 
@@ -69,7 +72,8 @@ def mine():
     ids = [d.id for d in page.items]
     return render_template(
         "demands/mine.html", page=page, statuses=MINE_STATUSES, counts=status_counts(current_user.org_id),
-        bids=bid_counts(ids), match_counts={d.id: matches.count_matches(d) for d in page.items if d.status == "open"},
+        bids=bid_counts(ids), match_counts=matches.match_counts([d.id for d in page.items if d.status == "open"]),
+        matching_pending=matches.pending("demand", page.items),
     )
 
 
@@ -97,24 +101,25 @@ def new():
     require_manufacturer()
     form = _form_choices(DemandForm())
     if request.method == "GET":
-        form.nonce.data = once.new_token()
         form.city_id.data = current_user.org.city_id or 0
         form.industry_id.data = current_user.org.industry_id or 0
         form.list_id.data = request.args.get("list_id", 0, type=int)
     elif form.validate_on_submit():
-        already = once.done_url(form.nonce.data)
-        if already:
+        earlier = once.claim(form.nonce.data)
+        if earlier is not None:
             flash(_("This demand was already saved."), "info")
-            return redirect(already)
+            return redirect(earlier.url or url_for("demands.mine"))
         try:
             demand = services.create_demand(current_user, _form_data(form), publish=bool(form.publish.data))
         except services.DemandError as error:
+            db.session.rollback()  # frees the token: the corrected form may be sent again
             attach_error(form, error)
         else:
-            db.session.commit()
             url = url_for("demands.detail", demand_id=demand.id)
-            once.remember(form.nonce.data, url)
-            flash(_("Demand published.") if demand.status == "open" else _("Draft saved."), "success")
+            once.done(form.nonce.data, url)
+            published = demand.status == "open"
+            db.session.commit()
+            flash(_("Demand published.") if published else _("Draft saved."), "success")
             return redirect(url)
     return render_template("demands/form.html", form=form, demand=None)
 

@@ -11,6 +11,7 @@ from marketplace.bureau_lists.coverage import bid_counts
 from marketplace.dashboard import queries as dash
 from marketplace.demands.access import visible_filter
 from marketplace.demands.models import Demand
+from marketplace.demands.queries import row_options
 from marketplace.extensions import db
 from marketplace.navigation import status_label
 from marketplace.pools.models import Pool, PoolApplication
@@ -65,7 +66,7 @@ def application_rows(user, args, filters) -> Iterable[list]:
 
 def demand_rows(user, args, filters) -> Iterable[list]:
     query = dash.apply_filters(sa.select(Demand).where(visible_filter(user)), filters)
-    demands = db.session.scalars(query.order_by(Demand.id).limit(MAX_ROWS)).all()
+    demands = db.session.scalars(query.order_by(Demand.id).limit(MAX_ROWS).options(*row_options())).all()
     bids = bid_counts(d.id for d in demands)
     for d in demands:
         yield [d.id, d.title, d.org.name, term_label(d.city), term_label(d.chain), term_label(d.industry),

@@ -14,25 +14,32 @@ matching_cli = AppGroup("matching", help="The matcher: vectors, index, evaluatio
 @matching_cli.command("reindex")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--batch-size", default=64, show_default=True)
-def reindex(quiet: bool, batch_size: int) -> None:
-    """Encode what is stale (new text or another model), then rebuild the index from stored vectors."""
+@click.option("--matches/--no-matches", "with_matches", default=True, show_default=True,
+              help="Also recompute every stored match.")
+def reindex(quiet: bool, batch_size: int, with_matches: bool) -> None:
+    """Encode what is stale (new text or another model), rebuild the index from stored vectors, store matches.
+
+    Rows load in bulk (a constant number of queries) and each document is built once."""
     from marketplace.demands.models import Demand
     from marketplace.extensions import db
+    from marketplace.matches import store
+    from marketplace.matches.documents import documents, load_demands, load_offerings
     from marketplace.matches.engine import get_engine
     from marketplace.matching.embeddings import EmbeddingModelError
     from marketplace.offerings.models import Offering
 
     try:
         engine = get_engine()
-        objects = list(db.session.scalars(sa.select(Demand).where(Demand.status == "open")))
-        objects += list(db.session.scalars(sa.select(Offering).where(Offering.status == "published")))
-        encoded = engine.store_vectors(objects, batch_size=batch_size, progress=not quiet)
+        objects = load_demands(Demand.status == "open") + load_offerings(Offering.status == "published")
+        docs = documents(objects)
+        encoded = engine.store_vectors(objects, batch_size=batch_size, progress=not quiet, docs=docs)
         db.session.commit()
-        demands, offerings = engine.rebuild(save=True)
+        demands, offerings = engine.rebuild(save=True, docs=docs)
+        stored = store.refresh_all(engine) if with_matches else 0
     except EmbeddingModelError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"encoded {encoded} texts; indexed {demands} open demands and {offerings} published offerings "
-               f"with model {engine.encoder.name}")
+               f"with model {engine.encoder.name}; stored {stored} matches")
 
 
 @matching_cli.command("evaluate")

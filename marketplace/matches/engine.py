@@ -1,16 +1,21 @@
 """The process-wide match engine: encoder + matcher, kept in step with the database.
 
-Writes: when a demand or offering is committed, its vector is (re)encoded in the same
-transaction if its text or the model changed (before_commit), so stored vectors are always
-current. Reads: before ranking, the engine pulls rows changed since it last looked (by
-updated_at), so every worker process sees every other's writes within one request.
-Start-up: the index is loaded from the instance folder when its fingerprint matches the
-database, else rebuilt from the stored vectors, never by re-encoding.
+Writes never encode: a commit that touches a demand or offering enqueues a job
+(`marketplace/matches/tasks.py`) which encodes after that commit, in its own short transaction,
+and then stores the item's matches. Reads: before the live "why this match" ranking, the engine
+pulls rows changed since it last looked (by updated_at), so every worker on every host stays in
+step from the database. Start-up (`warm_start`, called from the gunicorn config and the dev
+server): the model loads and the newest saved index generation is read from the instance folder,
+then caught up from the database; the index is rebuilt from stored vectors only when there is no
+saved index for this model, and that rebuild runs at start-up or in a job, never inside a request.
+Workers switch to a newer saved generation (written by the reindex job) in a background thread.
 """
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +25,7 @@ from flask import Flask, current_app
 
 from marketplace.demands.models import Demand
 from marketplace.extensions import db
-from marketplace.matches.documents import ProviderFacts, demand_document, indexable, offering_document
+from marketplace.matches.documents import documents, indexable, load_demands, load_offerings
 from marketplace.matches.models import Embedding
 from marketplace.matching.embeddings import Encoder, get_encoder, text_hash
 from marketplace.matching.ranker import FusionWeights, Matcher, MatchDocument
@@ -31,22 +36,32 @@ log = logging.getLogger(__name__)
 MODELS = {"demand": Demand, "offering": Offering}
 # Rows committed slightly out of timestamp order are caught by re-reading this window.
 SYNC_OVERLAP = timedelta(seconds=5)
+GENERATION_CHECK_SECONDS = 10
 
 
 class MatchEngine:
     def __init__(self, app: Flask) -> None:
+        self.app = app
         self.model_path = app.config.get("EMBEDDING_MODEL", "")
         self.index_dir = Path(app.config["MATCHING_INDEX_DIR"])
         self.weights = FusionWeights.from_mapping(app.config.get("MATCHING_WEIGHTS"))
         self.approx_threshold = app.config.get("MATCHING_APPROX_THRESHOLD", 50_000)
         self.matcher: Matcher | None = None
+        self.generation: str | None = None  # the saved index generation loaded, if any
         self.synced_until: datetime | None = None
         self.lock = threading.RLock()
+        self.ready_at: float | None = None   # time.monotonic() when the matcher was first ready
+        self._next_generation_check = 0.0
+        self._switching = False
 
     # ---------------------------------------------------------------- set-up
     @property
     def encoder(self) -> Encoder:
         return get_encoder(self.model_path)
+
+    @property
+    def loaded(self) -> bool:
+        return self.matcher is not None
 
     def _taxonomy(self) -> tuple[list[dict], dict[str, tuple[str, str]]]:
         terms = db.session.scalars(sa.select(TaxonomyTerm)).all()
@@ -66,49 +81,78 @@ class MatchEngine:
 
         return {"model": self.encoder.name, "demand": stamp(Demand), "offering": stamp(Offering), "embedding": stamp(Embedding)}
 
+    # ------------------------------------------------------- saved generations
+    def current_generation(self) -> Path | None:
+        """The folder of the newest complete saved index (a pointer file names it; written last)."""
+        pointer = self.index_dir / "CURRENT"
+        if pointer.exists():
+            folder = self.index_dir / pointer.read_text().strip()
+            if (folder / "manifest.json").exists():
+                return folder
+        return self.index_dir if (self.index_dir / "manifest.json").exists() else None
+
+    def _load_saved(self) -> tuple[Matcher, str, datetime | None] | None:
+        folder = self.current_generation()
+        if folder is None:
+            return None
+        meta = Matcher.read_meta(folder) or {}
+        if meta.get("model") != self.encoder.name:
+            return None
+        scenarios, labels = self._taxonomy()
+        try:
+            matcher = Matcher.load(folder, self.weights, scenarios, labels, self.encoder.han_ability, self.approx_threshold)
+        except Exception:  # noqa: BLE001 - a damaged index is rebuilt, not fatal
+            log.exception("matching index in %s unreadable; rebuilding", folder)
+            return None
+        return matcher, folder.name, _parse(meta)
+
+    def save(self, matcher: Matcher, fingerprint: dict) -> str:
+        """Write a new generation folder, then point CURRENT at it; readers never see half an index."""
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        name = f"gen-{datetime.utcnow():%Y%m%d%H%M%S%f}"
+        matcher.save(self.index_dir / name, meta=fingerprint)
+        tmp = self.index_dir / "CURRENT.tmp"
+        tmp.write_text(name)
+        tmp.replace(self.index_dir / "CURRENT")
+        for old in sorted(p for p in self.index_dir.glob("gen-*") if p.name != name)[:-1]:
+            shutil.rmtree(old, ignore_errors=True)  # keep the previous one for workers still loading it
+        return name
+
     def ready(self) -> Matcher:
-        """Load or build the matcher on first use."""
+        """The matcher, loading the saved index (or building one from stored vectors) if not yet done."""
         with self.lock:
             if self.matcher is None:
-                fingerprint = self._fingerprint()
-                meta = Matcher.read_meta(self.index_dir) if (self.index_dir / "manifest.json").exists() else None
-                if meta == fingerprint:
-                    scenarios, labels = self._taxonomy()
-                    try:
-                        self.matcher = Matcher.load(self.index_dir, self.weights, scenarios, labels,
-                                                    self.encoder.han_ability, self.approx_threshold)
-                    except Exception:  # noqa: BLE001 - a damaged index is rebuilt, not fatal
-                        log.exception("matching index in %s unreadable; rebuilding", self.index_dir)
-                if self.matcher is None:
-                    self.rebuild(save=True, fingerprint=fingerprint)
-                self.synced_until = _parse(fingerprint)
+                loaded = self._load_saved()
+                if loaded is not None:
+                    self.matcher, self.generation, self.synced_until = loaded
+                    self._catch_up()
+                else:
+                    self.rebuild(save=True)
+                self.ready_at = time.monotonic()
             return self.matcher
 
-    def rebuild(self, save: bool = True, fingerprint: dict | None = None) -> tuple[int, int]:
-        """Rebuild both sides from stored vectors. Returns (demands, offerings) indexed."""
+    def rebuild(self, save: bool = True, objects: list | None = None, docs: list[MatchDocument] | None = None) -> tuple[int, int]:
+        """Rebuild both sides from stored vectors. Returns (demands, offerings) indexed.
+        objects/docs: the open demands and published offerings (or their documents), if the caller has them."""
         with self.lock:
+            fingerprint = self._fingerprint()
+            if docs is None and objects is None:
+                objects = load_demands(Demand.status == "open") + load_offerings(Offering.status == "published")
             matcher = self._new_matcher()
-            docs, vectors, missing = [], [], []
-            demands = db.session.scalars(sa.select(Demand).where(Demand.status == "open")).all()
-            offerings = db.session.scalars(sa.select(Offering).where(Offering.status == "published")).all()
-            facts = ProviderFacts(o.org_id for o in offerings)
-            all_docs = [demand_document(d) for d in demands] + [offering_document(o, facts) for o in offerings]
+            all_docs = docs if docs is not None else documents(objects)
             stored = self._stored_vectors(all_docs)
-            for doc in all_docs:
-                vector = stored.get((doc.kind, doc.id))
-                if vector is None:
-                    missing.append(doc)
-                else:
-                    docs.append(doc)
-                    vectors.append(vector)
+            docs = [d for d in all_docs if (d.kind, d.id) in stored]
+            vectors = [stored[(d.kind, d.id)] for d in docs]
             matcher.build(docs, np.vstack(vectors) if vectors else np.zeros((0, matcher.dim), np.float32))
-            for doc in missing:  # no current vector yet: matched on text and taxonomy until reindexed
-                matcher.upsert(doc, None)
+            for doc in all_docs:  # no current vector yet: matched on text and taxonomy until encoded
+                if (doc.kind, doc.id) not in stored:
+                    matcher.upsert(doc, None)
             self.matcher = matcher
+            self.synced_until = _parse(fingerprint)
             if save:
-                self.index_dir.mkdir(parents=True, exist_ok=True)
-                matcher.save(self.index_dir, meta=fingerprint or self._fingerprint())
-            return len(demands), len(offerings)
+                self.generation = self.save(matcher, fingerprint)
+            n_demands = sum(1 for d in all_docs if d.kind == "demand")
+            return n_demands, len(all_docs) - n_demands
 
     def _embedding_rows(self, docs: list[MatchDocument]) -> dict[tuple[str, int], Embedding]:
         """The stored embedding rows of these documents for the current model (current or not)."""
@@ -132,11 +176,15 @@ class MatchEngine:
                 out[(doc.kind, doc.id)] = row.as_array()
         return out
 
+    def stored_vectors(self, docs: list[MatchDocument]) -> dict[tuple[str, int], np.ndarray]:
+        return self._stored_vectors(docs)
+
     # ---------------------------------------------------------------- writes
-    def store_vectors(self, objects: list, batch_size: int = 64, progress: bool = False) -> int:
-        """Encode and store vectors for objects whose text or model changed. Returns how many."""
-        facts = ProviderFacts(o.org_id for o in objects if isinstance(o, Offering))
-        docs = [demand_document(o) if isinstance(o, Demand) else offering_document(o, facts) for o in objects]
+    def store_vectors(self, objects: list, batch_size: int = 64, progress: bool = False,
+                      docs: list[MatchDocument] | None = None) -> int:
+        """Encode and store vectors for objects whose text or model changed. Returns how many.
+        Encodes first and only then adds rows, so the write transaction that follows is short."""
+        docs = documents(objects) if docs is None else docs
         rows = self._embedding_rows(docs)
         hashes = {(d.kind, d.id): text_hash(d.full_text()) for d in docs}
         stale = [d for d in docs if (d.kind, d.id) not in rows or rows[(d.kind, d.id)].text_hash != hashes[(d.kind, d.id)]]
@@ -155,33 +203,67 @@ class MatchEngine:
 
     # ---------------------------------------------------------------- reads
     def refresh(self) -> Matcher:
-        """Apply rows changed since the last look (by any process)."""
+        """Apply rows changed since the last look (by any process on any host)."""
         matcher = self.ready()
+        self._maybe_switch_generation()
         with self.lock:
-            since = (self.synced_until or datetime(1970, 1, 1)) - SYNC_OVERLAP
-            changed: dict[str, set[int]] = {"demand": set(), "offering": set()}
-            for kind, model in MODELS.items():
-                changed[kind].update(db.session.scalars(sa.select(model.id).where(model.updated_at > since)))
-            for kind, object_id in db.session.execute(
-                    sa.select(Embedding.object_type, Embedding.object_id).where(Embedding.updated_at > since)):
-                changed[kind].add(object_id)
-            latest = since
-            for kind, model in MODELS.items():
-                if not changed[kind]:
-                    continue
-                rows = db.session.scalars(sa.select(model).where(model.id.in_(changed[kind]))).all()
-                facts = ProviderFacts(r.org_id for r in rows) if kind == "offering" else None
-                keep = [r for r in rows if indexable(r)]
-                docs = [demand_document(r) if kind == "demand" else offering_document(r, facts) for r in keep]
-                stored = self._stored_vectors(docs)
-                for doc in docs:
-                    matcher.upsert(doc, stored.get((doc.kind, doc.id)))
-                for row in rows:
-                    latest = max(latest, row.updated_at)
-                    if not indexable(row):
-                        matcher.remove(kind, row.id)
-            self.synced_until = max(latest, self.synced_until or latest)
-            return matcher
+            self._catch_up()
+            return self.matcher
+
+    def _catch_up(self) -> None:
+        matcher = self.matcher
+        since = (self.synced_until or datetime(1970, 1, 1)) - SYNC_OVERLAP
+        changed: dict[str, set[int]] = {"demand": set(), "offering": set()}
+        for kind, model in MODELS.items():
+            changed[kind].update(db.session.scalars(sa.select(model.id).where(model.updated_at > since)))
+        for kind, object_id in db.session.execute(
+                sa.select(Embedding.object_type, Embedding.object_id).where(Embedding.updated_at > since)):
+            changed[kind].add(object_id)
+        latest = since
+        rows: list = []
+        for kind, model in MODELS.items():
+            for chunk in _chunks(sorted(changed[kind]), 900):
+                rows += (load_demands if kind == "demand" else load_offerings)(model.id.in_(chunk))
+        keep = [r for r in rows if indexable(r)]
+        docs = documents(keep)
+        stored = self._stored_vectors(docs)
+        for doc in docs:
+            matcher.upsert(doc, stored.get((doc.kind, doc.id)))
+        for row in rows:
+            latest = max(latest, row.updated_at)
+            if not indexable(row):
+                matcher.remove("demand" if isinstance(row, Demand) else "offering", row.id)
+        for stamp in db.session.scalars(sa.select(sa.func.max(Embedding.updated_at)).where(Embedding.updated_at > since)):
+            if stamp is not None:
+                latest = max(latest, stamp)
+        self.synced_until = max(latest, self.synced_until or latest)
+
+    def _maybe_switch_generation(self) -> None:
+        """A reindex job saved a newer generation: load it beside the current one, then swap."""
+        now = time.monotonic()
+        if now < self._next_generation_check or self._switching:
+            return
+        self._next_generation_check = now + GENERATION_CHECK_SECONDS
+        folder = self.current_generation()
+        if folder is None or folder.name == self.generation or folder == self.index_dir:
+            return
+        self._switching = True
+        app = current_app._get_current_object()
+
+        def load() -> None:
+            try:
+                with app.app_context():
+                    loaded = self._load_saved()
+                    if loaded is not None:
+                        matcher, name, synced = loaded
+                        with self.lock:
+                            self.matcher, self.generation, self.synced_until = matcher, name, synced
+                            self._catch_up()
+                    db.session.remove()
+            finally:
+                self._switching = False
+
+        threading.Thread(target=load, name="match-index-switch", daemon=True).start()
 
     def query_vector(self, doc: MatchDocument) -> np.ndarray:
         stored = self._stored_vectors([doc])
@@ -190,7 +272,7 @@ class MatchEngine:
 
 
 def _parse(fingerprint: dict) -> datetime | None:
-    stamps = [fingerprint[k][1] for k in ("demand", "offering", "embedding") if fingerprint[k][1]]
+    stamps = [fingerprint[k][1] for k in ("demand", "offering", "embedding") if fingerprint.get(k) and fingerprint[k][1]]
     return max(datetime.fromisoformat(s) for s in stamps) if stamps else None
 
 
@@ -199,8 +281,34 @@ def _chunks(items: list, size: int):
         yield items[start:start + size]
 
 
-def get_engine() -> MatchEngine:
-    engine = current_app.extensions.get("match_engine")
+def get_engine(app: Flask | None = None) -> MatchEngine:
+    app = app or current_app._get_current_object()
+    engine = app.extensions.get("match_engine")
     if engine is None:
-        engine = current_app.extensions["match_engine"] = MatchEngine(current_app)
+        engine = app.extensions.setdefault("match_engine", MatchEngine(app))
     return engine
+
+
+def warm_start(app: Flask, background: bool = True) -> threading.Thread | None:
+    """Load the model, jieba and the index now (at worker start), not in the first request.
+    /healthz answers 503 until this has finished."""
+    if not app.config.get("MATCHING_ENABLED") or app.extensions.get("match_warm_start"):
+        return None
+    app.extensions["match_warm_start"] = True  # once per process
+
+    def load() -> None:
+        with app.app_context():
+            try:
+                get_engine(app).ready()
+            except Exception:  # noqa: BLE001 - reported by /healthz and the log, the worker keeps serving
+                log.exception("matching engine failed to load")
+                app.extensions["match_engine_error"] = True
+            finally:
+                db.session.remove()
+
+    if not background:
+        load()
+        return None
+    thread = threading.Thread(target=load, name="match-warm-start", daemon=True)
+    thread.start()
+    return thread

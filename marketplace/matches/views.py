@@ -15,6 +15,20 @@ bp = Blueprint("matches", __name__, url_prefix="/matches")
 SIGNAL_LABELS = ("dense", "lexical", "scenario", "industry", "chain", "stage", "city", "budget", "pool", "track")
 
 
+@bp.route("/status/<any(demand, offering):kind>/<int:object_id>")
+@login_required
+def status(kind: str, object_id: int):
+    """{"pending": true} while the item's matches are being computed (polled by static/js/matches.js)."""
+    obj = db.session.get(Demand if kind == "demand" else Offering, object_id)
+    if obj is None:
+        abort(404)
+    if kind == "demand" and not access.can_view(current_user, obj):
+        abort(404)
+    if kind == "offering" and obj.status != "published" and obj.org_id != current_user.org_id:
+        abort(404)
+    return {"pending": obj.id in services.pending(kind, [obj])}
+
+
 @bp.route("/why/<int:demand_id>/<int:offering_id>")
 @login_required
 def why(demand_id: int, offering_id: int):

@@ -23,6 +23,8 @@ from .taxonomy_inference import ScenarioInferer
 from .text import add_words, assemble, format_amount_range, han_share, words
 
 KINDS = ("demand", "offering")
+# Bump when ranking changes: stored matches computed by another version are refreshed in the background.
+MATCHER_VERSION = "1"
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -87,7 +88,8 @@ def mine():
     keyword = keyword_filter(request.args.get("q"), Offering.title, Offering.summary, Offering.description)
     if keyword is not None:
         query = query.where(keyword)
-    page = paginate(query.order_by(*MINE_SORTS.get(request.args.get("sort"), MINE_SORTS["updated"])))
+    page = paginate(query.order_by(*MINE_SORTS.get(request.args.get("sort"), MINE_SORTS["updated"]))
+                    .options(selectinload(Offering.case_studies), selectinload(Offering.scenarios)))
     counts = dict(db.session.execute(
         sa.select(Offering.status, sa.func.count(Offering.id)).where(Offering.org_id == org.id).group_by(Offering.status)
     ).all())
@@ -196,7 +198,8 @@ def detail(offering_id: int):
     matches = matches_module()
     if mine_ and offering.is_published and matches is not None:
         ranked = matches.demands_for_offering(offering, current_user, limit=10)
-    return render_template("offerings/detail.html", offering=offering, is_mine=mine_, ranked=ranked)
+    pending = bool(mine_ and matches is not None and matches.pending("offering", [offering]))
+    return render_template("offerings/detail.html", offering=offering, is_mine=mine_, ranked=ranked, matching_pending=pending)
 
 
 from marketplace.offerings import case_views  # noqa: E402,F401  (registers the case-study routes on bp)

@@ -57,12 +57,13 @@ def opportunities(user, org_id: int, args) -> sa.Select:
     return filtered_demands(query, plain).order_by(None)
 
 
-def ordered(query: sa.Select, sort: str, rank_of: dict[int, int]) -> sa.Select:
+def ordered(query: sa.Select, sort: str, score=None) -> sa.Select:
+    """score: an expression of the provider's stored best-match score per demand (None: matcher off)."""
     newest = (Demand.published_at.desc().nulls_last(), Demand.id.desc())
     if sort == "deadline":
         return query.order_by(Demand.deadline.asc().nulls_last(), *newest)
     if sort == "budget":
         return query.order_by(Demand.budget_max.desc().nulls_last(), *newest)
-    if sort == "match" and rank_of:
-        return query.order_by(sa.case(rank_of, value=Demand.id, else_=len(rank_of)), *newest)
+    if sort == "match" and score is not None:
+        return query.order_by(sa.func.coalesce(score, -1.0).desc(), *newest)
     return query.order_by(*newest)

@@ -27,14 +27,13 @@ bp = Blueprint("opportunities", __name__, url_prefix="/opportunities")
 def index():
     org = provider_org_or_403()
     query = queries.opportunities(current_user, org.id, request.args)
-    allowed = set(db.session.scalars(query.with_only_columns(Demand.id)))
-    ranked = matches.demands_for_provider(org, current_user, allowed_ids=allowed) if allowed else []
-    by_id = {item.obj.id: item for item in ranked}
-    if request.args.get("matched") == "1":
-        query = query.where(Demand.id.in_(list(by_id)))
+    score = matches.best_score(org.id) if matches.enabled() else None  # stored matches, by SQL: no ranking here
+    if score is not None and request.args.get("matched") == "1":
+        query = query.where(Demand.id.in_(matches.matched_for_provider(org.id)))
     sort = request.args.get("sort") if request.args.get("sort") in queries.SORTS else "match"
-    page = paginate(queries.ordered(query, sort, {demand_id: i for i, demand_id in enumerate(by_id)}))
+    page = paginate(queries.ordered(query, sort, score))
     ids = [d.id for d in page.items]
+    by_id = matches.provider_items(org.id, page.items)
     saved = set(db.session.scalars(queries.bookmarked_ids(org.id).where(Bookmark.demand_id.in_(ids))))
     my_bids = {bid.demand_id: bid for bid in db.session.scalars(
         sa.select(Bid).where(Bid.provider_org_id == org.id, Bid.demand_id.in_(ids), Bid.status.in_(LIVE_BID_STATUSES)))}

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from marketplace.bids.models import Review
 from marketplace.extensions import db
@@ -50,7 +51,25 @@ def filtered_providers(args) -> sa.Select:
             query = query.where(Organisation.id.in_(_providers_with_offering_term(table, term_id_subquery(kind, args[kind]))))
     if args.get("verified") == "1":
         query = query.where(Organisation.verified.is_(True))
-    return query.order_by(*SORTS.get(args.get("sort") or "name", SORTS["name"]))
+    return query.order_by(*SORTS.get(args.get("sort") or "name", SORTS["name"])).options(selectinload(Organisation.city))
+
+
+def track_records(org_ids: list[int]) -> dict[int, TrackRecord]:
+    """track_record() of many providers in two queries."""
+    from marketplace.bids.models import Bid
+
+    out = {org_id: TrackRecord(rating_avg=None, rating_count=0, awarded_count=0) for org_id in org_ids}
+    if not org_ids:
+        return out
+    for org_id, avg, count in db.session.execute(
+            sa.select(Review.provider_org_id, sa.func.avg(Review.rating), sa.func.count(Review.id))
+            .where(Review.provider_org_id.in_(org_ids)).group_by(Review.provider_org_id)):
+        out[org_id].rating_avg, out[org_id].rating_count = (float(avg) if avg is not None else None), count or 0
+    for org_id, awarded in db.session.execute(
+            sa.select(Bid.provider_org_id, sa.func.count(Bid.id))
+            .where(Bid.provider_org_id.in_(org_ids), Bid.status == "awarded").group_by(Bid.provider_org_id)):
+        out[org_id].awarded_count = awarded
+    return out
 
 
 def track_record(org_id: int) -> TrackRecord:
@@ -97,7 +116,8 @@ def provider_cards(org_ids: list[int]) -> dict[int, ProviderCard]:
     cards = {org_id: ProviderCard(0, [], []) for org_id in org_ids}
     if not org_ids:
         return cards
-    for offering in db.session.scalars(sa.select(Offering).where(Offering.org_id.in_(org_ids), Offering.status == "published")):
+    for offering in db.session.scalars(sa.select(Offering).where(Offering.org_id.in_(org_ids), Offering.status == "published")
+                                       .options(selectinload(Offering.scenarios))):
         card = cards[offering.org_id]
         card.offering_count += 1
         card.scenarios += [t for t in offering.scenarios if t not in card.scenarios]

@@ -20,7 +20,7 @@ bp = Blueprint("orgs", __name__)
 def providers():
     page = paginate(queries.filtered_providers(request.args))
     filters = {kind: code_choices(kind) for kind in ("city", "industry", "chain", "scenario")}
-    records = {org.id: queries.track_record(org.id) for org in page.items}
+    records = queries.track_records([org.id for org in page.items])
     return render_template("orgs/providers.html", page=page, filters=filters, records=records, sorts=list(queries.SORTS),
                            cards=queries.provider_cards([org.id for org in page.items]))
 

@@ -8,6 +8,7 @@ from wtforms import (BooleanField, DateField, DecimalField, FieldList, Form, For
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from marketplace.demands.forms import parsed
+from marketplace.once import OnceField
 
 RUBRIC_ROWS = 8
 DATE = {"type": "date"}
@@ -47,7 +48,7 @@ class PoolForm(FlaskForm):
                                   validators=[Optional(), parsed, NumberRange(min=1, max=60, message=_l("Between 1 and 60."))])
     rubric = FieldList(FormField(RubricRowForm), min_entries=RUBRIC_ROWS, max_entries=RUBRIC_ROWS)
     version = HiddenField()
-    nonce = HiddenField()
+    nonce = OnceField()
     submit = SubmitField(_l("Save"))
 
     def validate_closes_on(self, field) -> None:

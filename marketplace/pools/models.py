@@ -12,6 +12,7 @@ from marketplace.db import Base, TimestampMixin, link_table, state_check, utc_no
 
 if TYPE_CHECKING:
     from marketplace.auth.models import User
+    from marketplace.files.models import StoredFile
     from marketplace.offerings.models import Offering
     from marketplace.orgs.models import Organisation
     from marketplace.taxonomy.models import TaxonomyTerm
@@ -148,17 +149,24 @@ class ApplicationScore(Base):
 
 
 class Attachment(Base):
-    """A PDF attached to a pool application, stored on disk under a generated name."""
+    """A PDF attached to a pool application; its bytes are a StoredFile (marketplace.files)."""
 
     __tablename__ = "attachment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("pool_application.id", ondelete="CASCADE"), index=True)
+    file_id: Mapped[int] = mapped_column(sa.ForeignKey("stored_file.id"), unique=True)
     original_name: Mapped[str] = mapped_column(sa.String(255))
-    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    content_type: Mapped[str] = mapped_column(sa.String(80), default="application/pdf")
-    size_bytes: Mapped[int] = mapped_column()
-    sha256: Mapped[str] = mapped_column(sa.String(64))
     uploaded_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     application: Mapped[PoolApplication] = relationship(back_populates="attachments")
+    # The file goes when its attachment goes; joined so lists show sizes without a query per file.
+    file: Mapped["StoredFile"] = relationship(lazy="joined", cascade="all, delete-orphan", single_parent=True)
+
+    @property
+    def size_bytes(self) -> int:
+        return self.file.size_bytes
+
+    @property
+    def sha256(self) -> str:
+        return self.file.sha256

@@ -84,6 +84,23 @@ def save_scores(application: PoolApplication, user, version, entries: dict[int, 
 
 # ----------------------------------------------------------------------------- decisions
 
+def unscored_items(application: PoolApplication) -> list:
+    """The rubric items of the pool that this application has no score for (admission needs none left)."""
+    scored = {score.rubric_item_id for score in application.scores}
+    return [item for item in application.pool.rubric_items if item.id not in scored]
+
+
+def _incomplete(applications: list[PoolApplication]) -> PoolError | None:
+    missing = [a for a in applications if unscored_items(a)]
+    if not missing:
+        return None
+    if len(applications) == 1:
+        return PoolError(_l("Score every rubric item before admitting (not yet scored: %(items)s).",
+                            items="、".join(item.name for item in unscored_items(missing[0]))))
+    return PoolError(_l("Not every rubric item is scored for %(names)s. Nothing was changed.",
+                        names="、".join(a.provider.name for a in missing)))
+
+
 def _admit(application: PoolApplication, user, batch: str) -> None:
     application.status = "admitted"
     application.batch = batch or None
@@ -100,6 +117,9 @@ def admit(application: PoolApplication, user, version, batch: str = "") -> None:
     _require_pending(application)
     if not submitted_in_window(application):
         raise PoolError(_l("This application was submitted outside the application window and cannot be admitted."))
+    problem = _incomplete([application])
+    if problem is not None:
+        raise problem
     left = places_left(application.pool)
     if left is not None and left < 1:
         raise PoolError(_l("The pool's quota of %(quota)d members is full.", quota=application.pool.quota))
@@ -141,6 +161,9 @@ def batch_admit(pool, user, application_ids: list[int], batch: str) -> list[Pool
     if late:
         raise PoolError(_l("Submitted outside the application window: %(names)s. Nothing was changed.",
                            names="、".join(a.provider.name for a in late)))
+    problem = _incomplete(chosen)
+    if problem is not None:
+        raise problem
     left = places_left(pool)
     if left is not None and len(chosen) > left:
         raise PoolError(_l("Only %(left)d places are left within the quota of %(quota)d; you chose %(n)d. Nothing was changed.",

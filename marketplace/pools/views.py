@@ -14,7 +14,8 @@ from flask_login import current_user, login_required
 
 from marketplace.extensions import db
 from marketplace.pagination import paginate
-from marketplace.pools import access, once, queries, services
+from marketplace import once
+from marketplace.pools import access, queries, services
 from marketplace.pools import review as reviewing
 from marketplace.pools.errors import PoolError
 from marketplace.pools.forms import NoticeForm, PoolForm
@@ -43,7 +44,6 @@ def _pool_form(pool=None) -> PoolForm:
                 row.form.name.data, row.form.max_points.data = item.name, item.max_points
         else:
             form.city_id.data = current_user.org.city_id if current_user.org else None
-            form.nonce.data = once.issue()
     form.city_id.choices = term_choices("city", blank=NONE)
     form.industry_ids.choices = term_choices("industry")
     form.scenario_ids.choices = term_choices("scenario")
@@ -68,18 +68,21 @@ def new():
     form = _pool_form()
     problem = None
     if form.validate_on_submit():
-        if not once.consume(form.nonce.data):
+        earlier = once.claim(form.nonce.data)
+        if earlier is not None:
             flash(_("This form was already sent; the pool was created once."), "info")
-            return redirect(url_for("pools.manage"))
+            return redirect(earlier.url or url_for("pools.manage"))
         try:
             pool = services.create_pool(current_user.org, current_user, form.data, form.rubric_rows())
         except PoolError as error:
+            db.session.rollback()  # frees the token: the corrected form may be sent again
             problem = apply_error(form, error)
-            form.nonce.data = once.issue()
         else:
+            url = url_for("pools.overview", pool_id=pool.id)
+            once.done(form.nonce.data, url)
             db.session.commit()
             flash(_("The pool was created as a draft. Open the call when it is ready."), "success")
-            return redirect(url_for("pools.overview", pool_id=pool.id))
+            return redirect(url)
     status = 400 if (form.errors or problem) else 200
     return render_template("pools/form.html", form=form, pool=None, problem=problem, status=status), status
 

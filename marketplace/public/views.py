@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from marketplace.demands.access import visible_filter
 from marketplace.demands.models import Demand
+from marketplace.demands.queries import row_options
 from marketplace.extensions import db
 from marketplace.i18n import LOCALE_COOKIE
 from marketplace.offerings.models import Offering
@@ -35,6 +36,7 @@ def live_counts() -> dict[str, int]:
 def home():
     latest = db.session.scalars(
         sa.select(Demand).where(visible_filter(None)).order_by(Demand.published_at.desc().nulls_last(), Demand.id.desc()).limit(6)
+        .options(*row_options())
     ).all()
     return render_template("public/home.html", counts=live_counts(), latest=latest)
 
@@ -55,5 +57,16 @@ def set_language():
 
 @bp.route("/healthz")
 def healthz():
+    """200 "ready" once the database answers and (with matching on) the model, jieba and the
+    index are loaded in this worker; 503 "loading" before that, so a balancer waits for it."""
+    from flask import current_app
+
     db.session.execute(sa.text("SELECT 1"))
-    return {"status": "ok"}
+    if not current_app.config.get("MATCHING_ENABLED"):
+        return {"status": "ok", "ready": True}
+    engine = current_app.extensions.get("match_engine")
+    if current_app.extensions.get("match_engine_error"):
+        return {"status": "error", "ready": False, "matching": "failed to load"}, 503
+    if engine is None or not engine.loaded:
+        return {"status": "loading", "ready": False, "matching": "loading"}, 503
+    return {"status": "ok", "ready": True, "matching": "loaded"}

@@ -1,0 +1,424 @@
+"""Load benchmark: every page at volume, beside a trivial route served the same way in the same run.
+
+    .venv/bin/python benchmarks/load.py --offerings 10000 --demands 10000
+    .venv/bin/python benchmarks/load.py --offerings 10000 --demands 10000 \
+        --database postgresql+psycopg://postgres@127.0.0.1:5432/test   # a fresh database is created and dropped
+
+1. Generates data through the app's models (mixed Chinese/English rows, orgs, a pool, a chain list, bids).
+   Vectors are synthetic (random unit vectors with the right text hashes) and, unless --compute-matches,
+   so are the stored matches (20 random offerings per demand): the output says which. Real encoding of
+   100k texts would take hours on two shared cores; page speed depends on the rows, not on their values.
+2. Builds and saves the match index from the stored vectors (as `flask matching reindex` does).
+3. Serves with gunicorn (gunicorn.conf.py, 2 workers) and measures the time from start to ready
+   (/healthz 200 for 16 requests in a row, 8 at a time) and the resident memory of each worker.
+4. Drives each page with a bounded loopback load (--connections, default 8 and 32; each for --seconds
+   or --max-requests, whichever comes first) and prints req/s, p50, p99 and the ratio to the trivial route
+   measured at the same concurrency in the same run. The load client is Python asyncio on the same
+   machine, so the trivial route's figure is a floor set partly by the client.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.cookiejar
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+PASSWORD = "bench-password-2026"
+
+ZH_PROBLEMS = ["铸件表面砂眼气孔人工目检漏检", "空压机能耗高需要监测优化", "设备振动异常希望提前预警", "排产靠经验交期不稳",
+               "焊缝缺陷检测效率低", "仓库库存积压周转慢", "化工反应釜温度控制波动", "纺织布面疵点检测"]
+EN_PROBLEMS = ["manual visual inspection misses casting defects", "predictive maintenance for CNC spindles",
+               "energy monitoring of compressors", "production scheduling with AI", "weld seam defect detection"]
+ZH_OFFERS = ["工业视觉缺陷检测系统", "设备预测性维护平台", "能耗监测与优化", "智能排产APS", "AI质检一体机", "仓储智能调度"]
+EN_OFFERS = ["Industrial vision inspection", "Predictive maintenance suite", "Energy optimisation platform",
+             "AI scheduling engine", "Edge AI quality control"]
+
+
+# ---------------------------------------------------------------- data
+
+def generate(url: str, instance: Path, n_offerings: int, n_demands: int, compute_matches: bool, rng: random.Random) -> dict:
+    os.environ["INSTANCE_PATH"] = str(instance)
+    from marketplace import create_app
+    from marketplace.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "MATCHING_ENABLED": False, "SECRET_KEY": "bench",
+                      "MATCHING_INDEX_DIR": str(instance / "matching")})
+    with app.app_context():
+        started = time.perf_counter()
+        db.create_all()
+        from marketplace.taxonomy.services import load_taxonomy_files
+
+        load_taxonomy_files(db.session)
+        db.session.commit()
+        ids = _rows(db, n_offerings, n_demands, rng)
+        print(f"data: {n_offerings} offerings, {n_demands} demands through the app's models "
+              f"in {time.perf_counter() - started:.0f} s", flush=True)
+        started = time.perf_counter()
+        _synthetic_vectors(db, rng)
+        app.config["MATCHING_ENABLED"] = True
+        from marketplace.matches import store
+        from marketplace.matches.engine import get_engine
+
+        engine = get_engine()
+        engine.rebuild(save=True)
+        print(f"vectors: synthetic (random unit vectors, dim {engine.encoder.dim}); index built and saved "
+              f"in {time.perf_counter() - started:.0f} s", flush=True)
+        started = time.perf_counter()
+        if compute_matches:
+            written = store.refresh_all(engine)
+            print(f"matches: computed by the matcher ({written} rows) in {time.perf_counter() - started:.0f} s", flush=True)
+        else:
+            written = _synthetic_matches(db, engine, rng)
+            print(f"matches: synthetic (20 random offerings per demand, {written} rows) "
+                  f"in {time.perf_counter() - started:.0f} s", flush=True)
+        store.analyze()  # planner statistics, as the periodic matches.analyze job keeps them
+        db.session.remove()
+        db.engine.dispose()
+    return ids
+
+
+def _rows(db, n_offerings: int, n_demands: int, rng: random.Random) -> dict:
+    import sqlalchemy as sa
+
+    from marketplace.auth.models import User
+    from marketplace.auth.passwords import hash_password
+    from marketplace.bids.models import Bid
+    from marketplace.db import utc_now
+    from marketplace.demands.models import Demand, DemandList
+    from marketplace.offerings.models import Offering
+    from marketplace.orgs.credit_code import complete
+    from marketplace.orgs.models import Organisation
+    from marketplace.pools.models import Pool, PoolApplication
+    from marketplace.taxonomy.models import TaxonomyTerm
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    terms: dict[str, list] = {}
+    for t in db.session.scalars(sa.select(TaxonomyTerm)):
+        terms.setdefault(t.kind, []).append(t)
+    weifang = next(t for t in terms["city"] if t.code == "weifang")
+    counter = iter(range(1, 10**8))
+
+    def org(kind, name, city=None):
+        return Organisation(kind=kind, name=name, city_id=(city or rng.choice(terms["city"])).id,
+                            credit_code=complete(f"91370700MA{next(counter):07d}") if kind != "bureau" else None)
+
+    bureau = org("bureau", "潍坊市工业和信息化局（基准）", weifang)
+    providers = [org("provider", f"基准服务商{i} Bench AI {i}") for i in range(max(2, n_offerings // 4))]
+    firms = [org("manufacturer", f"基准制造企业{i}") for i in range(max(2, n_demands // 4))]
+    db.session.add_all([bureau, *providers, *firms])
+    db.session.flush()
+    password = hash_password(PASSWORD)
+    users = {"officer": User(email="officer@bench.example", name="officer", password_hash=password, org=bureau, org_role="owner"),
+             "owner": User(email="owner@bench.example", name="owner", password_hash=password, org=firms[0], org_role="owner"),
+             "seller": User(email="seller@bench.example", name="seller", password_hash=password, org=providers[0], org_role="owner")}
+    db.session.add_all(users.values())
+    pool = Pool(bureau_org_id=bureau.id, name="潍坊AI服务商资源池（基准）", city_id=weifang.id, status="open",
+                opens_on=date.today() - timedelta(days=30), closes_on=date.today() + timedelta(days=30), quota=100)
+    chain_list = DemandList(title="潍坊动力装备产业链需求清单（基准）", publisher_org_id=bureau.id, status="published",
+                            city_id=weifang.id, published_at=utc_now())
+    db.session.add_all([pool, chain_list])
+    db.session.flush()
+    db.session.add_all(PoolApplication(pool_id=pool.id, provider_org_id=p.id, status="admitted", statement="基准")
+                       for p in providers[:50])
+    db.session.commit()
+
+    now = utc_now()
+    batch = 2000
+    for start in range(0, n_offerings, batch):
+        rows = []
+        for i in range(start, min(start + batch, n_offerings)):
+            zh = rng.random() < 0.7
+            title = f"{rng.choice(ZH_OFFERS if zh else EN_OFFERS)} {i}"
+            o = Offering(org_id=providers[0].id if i < 5 else rng.choice(providers).id, title=title,
+                         summary=rng.choice(ZH_PROBLEMS if zh else EN_PROBLEMS),
+                         description=" ".join(rng.sample(ZH_PROBLEMS + EN_PROBLEMS, 3)),
+                         price_min=Decimal(rng.randint(5, 50)), price_max=Decimal(rng.randint(60, 300)),
+                         status="published", published_at=now - timedelta(days=rng.randint(0, 365)))
+            o.scenarios = rng.sample(terms["scenario"], 2)
+            o.industries = rng.sample(terms["industry"], 2)
+            rows.append(o)
+        db.session.add_all(rows)
+        db.session.commit()
+    for start in range(0, n_demands, batch):
+        rows = []
+        for i in range(start, min(start + batch, n_demands)):
+            zh = rng.random() < 0.8
+            city = weifang if rng.random() < 0.3 else rng.choice(terms["city"])
+            d = Demand(org_id=firms[0].id if i < 20 else rng.choice(firms).id,
+                       title=f"{rng.choice(ZH_PROBLEMS if zh else EN_PROBLEMS)} {i}",
+                       description=" ".join(rng.sample(ZH_PROBLEMS + EN_PROBLEMS, 3)),
+                       industry_id=rng.choice(terms["industry"]).id, chain_id=rng.choice(terms["chain"]).id,
+                       city_id=city.id, budget_min=Decimal(rng.randint(5, 50)), budget_max=Decimal(rng.randint(60, 300)),
+                       deadline=date.today() + timedelta(days=rng.randint(10, 200)), status="open",
+                       published_at=now - timedelta(days=rng.randint(0, 365)),
+                       list_id=chain_list.id if i < 300 else None)
+            d.scenarios = rng.sample(terms["scenario"], 1)
+            rows.append(d)
+        db.session.add_all(rows)
+        db.session.commit()
+    demand_ids = list(db.session.scalars(sa.select(Demand.id)))
+    provider_ids = [p.id for p in providers]
+    db.session.execute(sa.insert(Bid), [
+        {"demand_id": d, "provider_org_id": rng.choice(provider_ids), "price": Decimal("30"), "duration_days": 90,
+         "approach": "基准方案", "status": "submitted"} for d in rng.sample(demand_ids, len(demand_ids) // 10)])
+    db.session.commit()
+    own = db.session.scalar(sa.select(Demand.id).where(Demand.org_id == firms[0].id).order_by(Demand.id))
+    offering = db.session.scalar(sa.select(Offering.id).where(Offering.org_id == providers[0].id).order_by(Offering.id))
+    return {"demand": own, "offering": offering, "list": chain_list.id}
+
+
+def _synthetic_vectors(db, rng: random.Random) -> None:
+    import numpy as np
+    import sqlalchemy as sa
+
+    from marketplace.demands.models import Demand
+    from marketplace.matches.documents import documents, load_demands, load_offerings
+    from marketplace.matches.models import Embedding
+    from marketplace.matching.embeddings import DEFAULT_MODEL_NAME, text_hash
+    from marketplace.offerings.models import Offering
+
+    gen = np.random.default_rng(rng.randint(0, 2**31))
+    for model, loader in ((Demand, load_demands), (Offering, load_offerings)):
+        ids = list(db.session.scalars(sa.select(model.id).order_by(model.id)))
+        for start in range(0, len(ids), 2000):
+            docs = documents(loader(model.id.in_(ids[start:start + 2000])))
+            vectors = gen.standard_normal((len(docs), 384)).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            db.session.execute(sa.insert(Embedding), [
+                {"object_type": d.kind, "object_id": d.id, "model_name": DEFAULT_MODEL_NAME, "text_hash": text_hash(d.full_text()),
+                 "dim": 384, "vector": v.tobytes()} for d, v in zip(docs, vectors)])
+            db.session.commit()
+            db.session.expunge_all()
+
+
+def _synthetic_matches(db, engine, rng: random.Random) -> int:
+    import sqlalchemy as sa
+
+    from marketplace.db import utc_now
+    from marketplace.demands.models import Demand
+    from marketplace.matches.models import Match, MatchState
+    from marketplace.matches.store import matcher_version
+    from marketplace.offerings.models import Offering
+
+    offerings = db.session.execute(sa.select(Offering.id, Offering.org_id)).all()
+    demand_ids = list(db.session.scalars(sa.select(Demand.id)))
+    now, written, rows = utc_now(), 0, []
+    reason = [{"code": "scenario", "zh": "场景匹配：在线智能检测", "en": "Scenario match: online inspection"}]
+    for demand_id in demand_ids:
+        for offering_id, org_id in rng.sample(offerings, min(20, len(offerings))):
+            rows.append({"demand_id": demand_id, "offering_id": offering_id, "provider_org_id": org_id,
+                         "score": round(rng.uniform(0.1, 0.9), 4), "signals": {"lexical": 0.5}, "reasons": reason,
+                         "model_name": engine.encoder.name, "matcher_version": matcher_version(), "computed_at": now})
+        if len(rows) >= 10000:
+            db.session.execute(sa.insert(Match), rows)
+            db.session.commit()
+            written, rows = written + len(rows), []
+    if rows:
+        db.session.execute(sa.insert(Match), rows)
+        written += len(rows)
+    states = [{"object_type": "demand", "object_id": i, "model_name": engine.encoder.name,
+               "matcher_version": matcher_version(), "computed_at": now} for i in demand_ids]
+    states += [{"object_type": "offering", "object_id": i, "model_name": engine.encoder.name,
+                "matcher_version": matcher_version(), "computed_at": now} for i, _ in offerings]
+    for start in range(0, len(states), 10000):
+        db.session.execute(sa.insert(MatchState), states[start:start + 10000])
+    db.session.commit()
+    return written
+
+
+# ---------------------------------------------------------------- serving
+
+def serve(url: str, instance: Path, port: int, workers: int) -> tuple[subprocess.Popen, float]:
+    env = dict(os.environ, DATABASE_URL=url, INSTANCE_PATH=str(instance), SECRET_KEY="bench", MATCHING_ENABLED="1",
+               MATCHING_INDEX_DIR=str(instance / "matching"), HOST="127.0.0.1", PORT=str(port), WEB_WORKERS=str(workers),
+               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", LOGIN_LIMIT_PER_ADDRESS="1000 per minute")
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    started = time.perf_counter()
+    proc = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", "benchmarks.load_wsgi:app"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=open(instance / "gunicorn.log", "w"))
+    in_a_row, deadline = 0, time.time() + 600
+    while in_a_row < 16:
+        if time.time() > deadline or proc.poll() is not None:
+            raise SystemExit(f"server did not become ready; see {instance / 'gunicorn.log'}")
+        codes = asyncio.run(_burst(port, "/healthz", 8))
+        in_a_row = in_a_row + len(codes) if all(c == 200 for c in codes) else 0
+        if in_a_row < 16:
+            time.sleep(0.2)
+    return proc, time.perf_counter() - started
+
+
+async def _burst(port: int, path: str, n: int) -> list[int]:
+    results = await asyncio.gather(*(_get(port, _request(path, "")) for _ in range(n)), return_exceptions=True)
+    return [r[1] if isinstance(r, tuple) else 0 for r in results]
+
+
+def worker_rss(proc: subprocess.Popen) -> list[float]:
+    import psutil
+
+    return [round(c.memory_info().rss / 2**20) for c in psutil.Process(proc.pid).children()]
+
+
+def login(port: int, email: str) -> str:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    base = f"http://127.0.0.1:{port}"
+    html = opener.open(f"{base}/login").read().decode()
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+    data = urllib.parse.urlencode({"email": email, "password": PASSWORD, "csrf_token": token}).encode()
+    opener.open(f"{base}/login", data)
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+# ---------------------------------------------------------------- load
+
+def _request(path: str, cookie: str) -> bytes:
+    head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAccept-Language: zh-CN\r\n"
+    if cookie:
+        head += f"Cookie: {cookie}\r\n"
+    return (head + "\r\n").encode()
+
+
+async def _get(port: int, request: bytes) -> tuple[float, int]:
+    started = time.perf_counter()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request)
+    await writer.drain()
+    data = await reader.read()
+    writer.close()
+    return time.perf_counter() - started, int(data[9:12] or 0)
+
+
+async def drive(port: int, path: str, cookie: str, connections: int, seconds: float, max_requests: int) -> dict:
+    request = _request(path, cookie)
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def client() -> None:
+        nonlocal errors
+        while time.perf_counter() < deadline and len(latencies) + errors < max_requests:
+            try:
+                latency, status = await _get(port, request)
+            except OSError:
+                errors += 1
+                continue
+            if status == 200:
+                latencies.append(latency)
+            else:
+                errors += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(connections)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else float("nan")
+
+    return {"rps": len(latencies) / elapsed, "p50": pct(0.50), "p99": pct(0.99), "n": len(latencies), "errors": errors}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--offerings", type=int, default=10000)
+    parser.add_argument("--demands", type=int, default=10000)
+    parser.add_argument("--database", default="", help="a PostgreSQL server URL (a fresh database is made on it); default SQLite")
+    parser.add_argument("--connections", default="8,32")
+    parser.add_argument("--seconds", type=float, default=5.0, help="per page and concurrency")
+    parser.add_argument("--max-requests", type=int, default=3000, help="per page and concurrency")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=5391)
+    parser.add_argument("--compute-matches", action="store_true", help="compute stored matches with the matcher (slow)")
+    parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--keep", default="", help="SQLite only: keep the generated data in this folder and reuse it next time")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    instance = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="mkt-load-"))
+    instance.mkdir(parents=True, exist_ok=True)
+    admin_url, database = None, ""
+    if args.database:
+        import sqlalchemy as sa
+
+        admin_url = args.database
+        name = f"mkt_load_{uuid.uuid4().hex[:8]}"
+        admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        database = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        label = "PostgreSQL"
+    else:
+        database = f"sqlite:///{instance / 'load.sqlite3'}"
+        label = "SQLite"
+    proc = None
+    try:
+        saved = instance / "ids.json"
+        if args.keep and saved.exists() and not args.database:
+            ids = json.loads(saved.read_text())
+            print(f"data: reused from {instance}", flush=True)
+        else:
+            ids = generate(database, instance, args.offerings, args.demands, args.compute_matches, rng)
+            saved.write_text(json.dumps(ids))
+        proc, ready = serve(database, instance, args.port, args.workers)
+        rss = worker_rss(proc)
+        print(f"{label}, gunicorn {args.workers} workers: ready {ready:.1f} s after start; RSS per worker (MiB): {rss}", flush=True)
+        cookies = {who: login(args.port, f"{who}@bench.example") for who in ("owner", "seller", "officer")}
+        pages = [
+            ("trivial route", "/_bench/trivial", ""),
+            ("home", "/", ""),
+            ("browse demands", "/demands/", ""),
+            ("browse demands, keyword", "/demands/?q=%E6%A3%80%E6%B5%8B", ""),
+            ("browse demands, filter", "/demands/?city=weifang&scenario=online_inspection", ""),
+            ("providers", "/providers/", ""),
+            ("demand with ranked providers", f"/demands/{ids['demand']}", "owner"),
+            ("an offering's page", f"/offerings/{ids['offering']}", "seller"),
+            ("provider's opportunities", "/opportunities/", "seller"),
+            ("my demands (match counts)", "/demands/mine", "owner"),
+            ("bureau dashboard", "/dashboard/", "officer"),
+            ("chain-list coverage", f"/chain-lists/{ids['list']}", "officer"),
+        ]
+        print(f"\n{'page':32}{'conn':>5}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'n':>7}{'err':>5}")
+        for connections in [int(c) for c in args.connections.split(",")]:
+            trivial = None
+            for name, path, who in pages:
+                cookie = cookies.get(who, "")
+                asyncio.run(drive(args.port, path, cookie, 2, 0.5, 4))  # warm-up
+                r = asyncio.run(drive(args.port, path, cookie, connections, args.seconds, args.max_requests))
+                trivial = trivial or r["rps"]
+                print(f"{name:32}{connections:>5}{r['rps']:>9.1f}{r['p50']:>9.1f}{r['p99']:>9.1f}"
+                      f"{r['rps'] / trivial:>8.3f}{r['n']:>7}{r['errors']:>5}", flush=True)
+        print(f"\nRSS per worker after the run (MiB): {worker_rss(proc)}")
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # workers still finishing slow requests
+                proc.kill()
+                proc.wait()
+        if admin_url:
+            import sqlalchemy as sa
+
+            admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as c:
+                c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not args.keep:
+            shutil.rmtree(instance, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""A pool-only demand invites and ranks only the pool's admitted members (issue 9 item 14)."""
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import (base_config, login, make_application, make_demand, make_offering, make_org, make_pool,
+                            make_user)
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    return base_config(tmp_path, MATCHING_ENABLED=True)
+
+
+@pytest.fixture
+def pool_demand(db):
+    bureau = make_org("bureau", city="zibo")
+    pool = make_pool(bureau)
+    firm = make_org("manufacturer")
+    owner = make_user(firm)
+    admitted, rejected = make_org("provider", name="入库视觉"), make_org("provider", name="落选视觉")
+    make_application(pool, admitted, status="admitted")
+    make_application(pool, rejected, status="rejected", decision_reason="案例不足")
+    offers = {org.name: make_offering(org, title=f"{org.name}铸件缺陷检测", description="深度学习视觉检测铸件表面砂眼气孔。")
+              for org in (admitted, rejected)}
+    demand = make_demand(firm, title="铸件砂眼气孔漏检", visibility="pool", pool_id=pool.id)
+    db.session.commit()
+    return dict(owner=owner, admitted=admitted, rejected=rejected, demand=demand, offers=offers)
+
+
+def test_a_rejected_provider_is_neither_ranked_nor_invitable(client, db, pool_demand):
+    from marketplace.bids.models import Invitation
+
+    demand = pool_demand["demand"]
+    login(client, pool_demand["owner"])
+    html = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    ranked = html[html.index('data-testid="ranked-offerings"'):]
+    assert "入库视觉铸件缺陷检测" in ranked and "落选视觉" not in ranked
+    client.post(f"/bids/demand/{demand.id}/invite", data={"provider_org_id": pool_demand["rejected"].id})
+    assert db.session.scalar(sa.select(sa.func.count(Invitation.id))) == 0
+    client.post(f"/bids/demand/{demand.id}/invite", data={"provider_org_id": pool_demand["admitted"].id})
+    assert [i.provider_org_id for i in db.session.scalars(sa.select(Invitation))] == [pool_demand["admitted"].id]
