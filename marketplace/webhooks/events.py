@@ -130,6 +130,10 @@ def emit_demand_matches(demand_id: int) -> None:
     listening = set(db.session.scalars(sa.select(WebhookEndpoint.org_id).where(WebhookEndpoint.active.is_(True))))
     if not listening:
         return
+    if matches.pending("demand", [demand]):  # its stored matches may be computed after this job: do it now
+        from marketplace.matches.tasks import refresh_items
+
+        refresh_items(demand_ids=[demand.id])
     best: dict[int, tuple[float, object]] = {}
     for item in matches.offerings_for_demand(demand, None, limit=100):
         org_id = item.obj.org_id
@@ -155,6 +159,10 @@ def emit_offering_matches(offering_id: int) -> None:
     listening = set(db.session.scalars(sa.select(WebhookEndpoint.org_id).where(WebhookEndpoint.active.is_(True))))
     if not listening:
         return
+    if matches.pending("offering", [offering]):
+        from marketplace.matches.tasks import refresh_items
+
+        refresh_items(offering_ids=[offering.id])
     for item in matches.demands_for_offering(offering, None, limit=100):
         if item.obj.org_id in listening:
             services.emit(item.obj.org_id, "offering.matched", {
