@@ -68,4 +68,14 @@ def default_config(instance_path: str) -> dict:
         # Fusion weights, e.g. '{"dense": 0.5, "scenario": 0.2}'; unnamed ones keep their defaults.
         "MATCHING_WEIGHTS": json.loads(os.environ.get("MATCHING_WEIGHTS") or "{}"),
         "MATCHING_COUNT_THRESHOLD": _env_float("MATCHING_COUNT_THRESHOLD", 0.3),
+        # Mail: without MAIL_SERVER, messages are written to instance/mail/ and shown on /admin/mail.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT") or 25),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "0") == "1",
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "AI+制造供需对接平台 <noreply@localhost>"),
+        "MAIL_FOLDER": os.environ.get("MAIL_FOLDER", str(Path(instance_path) / "mail")),
+        # Links in mail sent by background jobs (no request to take the host from).
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
     }

@@ -16,12 +16,15 @@ ROLE_MENUS = {
         ("demands.mine", _l("My demands")),
         ("demands.lists", _l("Demand lists")),
         ("bids.received", _l("Bids received")),
+        ("messages.inbox", _l("Messages")),
         ("bureau_lists.mine", _l("Chain demand lists")),  # demands a bureau listed for the firm: confirm or claim
     ],
     "provider": [
         ("opportunities.index", _l("Opportunities")),
+        ("alerts.index", _l("Saved searches")),
         ("offerings.mine", _l("My offerings")),
         ("bids.mine", _l("My bids")),
+        ("messages.inbox", _l("Messages")),
         ("applications.calls", _l("Pool applications")),
         ("orgs.profile", _l("Company profile")),
     ],
@@ -36,6 +39,7 @@ ROLE_MENUS = {
     "admin": [
         ("admin.users", _l("Users")),
         ("admin.orgs", _l("Organisations")),
+        ("mail.admin_log", _l("Mail log")),
         ("jobs.index", _l("Background jobs")),
         ("dashboard.index", _l("Dashboard")),
         ("audit.log", _l("Audit log")),

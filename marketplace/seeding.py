@@ -400,6 +400,9 @@ class _Loader:
         self.load_applications()
         self.load_bids()
         self.load_reviews()
+        from marketplace.questions.seeding import load_questions  # the Q&A area's demo questions
+
+        load_questions(self)
         return self.created
 
 

@@ -228,6 +228,9 @@ class TestRateLimitSharedInRedis:
         worker_a = app.test_client()
         worker_b = create_app(app_config).test_client()
         assert worker_a.post("/login", data={"email": "a@example.com", "password": "wrong-password"}).status_code == 200
+        # worker_a shares the fixture's app context, so its session outlives the request; end it as a
+        # real worker would, or its write transaction (BEGIN IMMEDIATE on SQLite) blocks worker_b.
+        db.session.remove()
         assert worker_b.post("/login", data={"email": "a@example.com", "password": "wrong-password"}).status_code == 200
         assert worker_a.post("/login", data={"email": "a@example.com", "password": "wrong-password"}).status_code == 429
 

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 import sqlalchemy as sa
 
-from marketplace.jobs import run_now
+from marketplace.jobs import enqueue
 from marketplace.matches.models import Match, MatchState
 from tests.conftest import base_config, login, make_demand, make_offering, make_org, make_user, term
 
@@ -84,8 +84,8 @@ def test_an_item_not_yet_matched_says_matching_until_its_job_has_run(client, mar
     assert client.get(f"/matches/status/demand/{d.id}").get_json() == {"pending": True}
     assert "正在匹配…" in client.get("/demands/mine").get_data(as_text=True)
 
-    with client.application.app_context():
-        run_now("matches.refresh_items", demand_ids=[d.id])
+    enqueue("matches.refresh_items", demand_ids=[d.id])
+    db.session.commit()  # the job runs after this commit (synchronously in the tests)
     assert client.get(f"/matches/status/demand/{d.id}").get_json() == {"pending": False}
     html = client.get(f"/demands/{d.id}").get_data(as_text=True)
     assert "正在匹配…" not in html and "工业视觉缺陷检测" in html
@@ -120,7 +120,8 @@ def test_a_new_matcher_version_refreshes_every_stored_match(app, market, db, mon
     from marketplace.matching import ranker
 
     monkeypatch.setattr(ranker, "MATCHER_VERSION", "next", raising=False)
-    run_now("matches.check_version")
+    enqueue("matches.check_version")
+    db.session.commit()
     versions = set(db.session.scalars(sa.select(Match.matcher_version)))
     assert versions == {"next"}
     assert set(db.session.scalars(sa.select(MatchState.matcher_version))) == {"next"}

@@ -41,5 +41,6 @@ def create_staff_user(admin: User, *, kind: str, bureau: Organisation | None, ne
         record("org.created", org, actor=admin, kind="bureau")
     user = accounts.create_user(email=email, name=name, password=password, org=org, org_role="owner",
                                 is_admin=kind == "admin")
+    user.must_set_password = True  # the admin chose this password; the officer chooses their own
     record("user.created", user, actor=admin, kind=kind)
     return user

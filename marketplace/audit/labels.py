@@ -54,6 +54,18 @@ ACTION_LABELS = {
     "invitation.declined": _l("Invitation declined"),
     "review.create": _l("Provider reviewed"),
 }
+ACTION_LABELS.update({
+    # Communication (issue 10)
+    "user.password_reset_requested": _l("Password reset requested"),
+    "user.password_reset": _l("Password reset by emailed link"),
+    "user.password_set": _l("Own password chosen at first login"),
+    "user.email_verified": _l("Email address confirmed"),
+    "mail.unsubscribed": _l("Unsubscribed from an email"),
+    "mail.retried": _l("Email sent again"),
+    "question.asked": _l("Question asked"),
+    "question.answered": _l("Question answered"),
+    "bid.message_sent": _l("Message on a bid"),
+})
 
 
 def _label(table: dict, key: str) -> str:

@@ -82,3 +82,18 @@ class ConfirmForm(FlaskForm):
     """An empty form: just the CSRF token, for buttons that change state."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), filters=[lambda value: value.strip() if value else value], validators=[DataRequired(_l("Please enter your email address.")),
+                                                Email(_l("Please enter a valid email address.")), Length(max=254)])
+    submit = SubmitField(_l("Send me a reset link"))
+
+
+class NewPasswordForm(FlaskForm):
+    """Choosing a password without the current one: from a reset link, or at first login."""
+
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Please choose a new password.")), password_policy],
+                                 description=_l("At least 8 characters. A long phrase is easier to remember and harder to guess."))
+    confirm = PasswordField(_l("Repeat new password"), validators=[DataRequired(_l("Please repeat the new password.")), EqualTo("new_password", _l("The two passwords do not match."))])
+    submit = SubmitField(_l("Save the new password"))

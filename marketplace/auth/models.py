@@ -35,6 +35,10 @@ class User(UserMixin, TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[Optional[str]] = mapped_column(sa.String(10))
     last_login_at: Mapped[Optional[datetime]] = mapped_column()
+    # Set when the person proved the address is theirs (a verification or password-reset link).
+    email_verified_at: Mapped[Optional[datetime]] = mapped_column()
+    # An account someone else created (admin, organisation owner): choose an own password first.
+    must_set_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     org: Mapped[Optional["Organisation"]] = relationship(back_populates="users")
 
@@ -74,3 +78,24 @@ class LoginSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     ip_address: Mapped[str] = mapped_column(sa.String(45), default="")
     user_agent: Mapped[str] = mapped_column(sa.String(300), default="")
+
+
+TOKEN_PURPOSES = ("reset", "verify")
+
+
+class AccountToken(Base):
+    """A one-time link sent by email (password reset, address verification). Only a hash of
+    the token is stored, so a copy of the database does not hold working links."""
+
+    __tablename__ = "account_token"
+    __table_args__ = (state_check("purpose", TOKEN_PURPOSES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(sa.String(10))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[Optional[datetime]] = mapped_column()
+
+    user: Mapped[User] = relationship()

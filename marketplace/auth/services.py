@@ -127,6 +127,7 @@ def add_member(owner: User, *, name: str, email: str, password: str, org_role: s
     if email_taken(email):
         raise AccountError(EMAIL_TAKEN, "email")
     user = create_user(email=email, name=name, password=password, org=owner.org, org_role=org_role)
+    user.must_set_password = True  # the owner chose this password; the member chooses their own
     record("org.member_added", user, actor=owner, role=org_role)
     return user
 

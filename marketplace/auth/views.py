@@ -51,6 +51,9 @@ def register():
             error = services.explain_duplicate_registration(form.email.data, form.credit_code.data)
             getattr(form, error.field).errors.append(error.message)
         else:
+            from marketplace.auth.recovery import send_verification
+
+            send_verification(user)
             _begin_session(user)
             db.session.commit()
             return redirect(_first_steps(kind))
@@ -96,6 +99,10 @@ def login():
 @bp.errorhandler(429)
 def too_many_attempts(error):
     """Locked out of the login form: say so beside the password and keep the email, not a bare error page."""
+    if request.endpoint == "auth.forgot_password":
+        from marketplace.auth.recovery_views import forgot_password_limited
+
+        return forgot_password_limited()
     if request.endpoint != "auth.login":
         return render_error(429)
     form = LoginForm()
@@ -209,3 +216,6 @@ def member_deactivate(user_id: int):
         db.session.commit()
         flash(_("%(name)s can no longer log in.", name=name), "success")
     return redirect(url_for("auth.members"))
+
+
+from marketplace.auth import recovery_views  # noqa: E402,F401  (routes on the same blueprint)

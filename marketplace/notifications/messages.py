@@ -49,3 +49,14 @@ MESSAGES.update({
     "list.demand_confirmed": _l("%(firm)s confirmed “%(demand)s” in the list “%(list)s”."),
     "list.demand_disowned": _l("%(firm)s says “%(demand)s” in the list “%(list)s” is not theirs."),
 })
+MESSAGES.update({
+    # Communication (issue 10): questions on demands, messages on bids, reminders, saved-search alerts.
+    "question.asked": _l("A provider asked a question on “%(demand)s”."),
+    "question.answered": _l("The firm answered a question on “%(demand)s”."),
+    "message.received": _l("%(sender)s sent a message about the bid on “%(demand)s”."),
+    "reminder.deadline_near": _l("The deadline of “%(demand)s” is %(deadline)s and %(count)s bids are still waiting for your answer."),
+    "reminder.rescued": _l("“%(demand)s” has had no bid for %(days)s days: we invited %(count)s matching providers to bid."),
+    "reminder.offering_idle": _l("“%(offering)s” has no matching opportunities yet. It would match more with: %(missing)s."),
+    "reminder.pool_recheck": _l("The re-check of %(provider)s in “%(pool)s” is due on %(due)s."),
+    "reminder.notice_ended": _l("The public notice of “%(pool)s” ended on %(ended)s. Please finalise the admitted batch."),
+})

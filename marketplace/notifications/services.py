@@ -15,10 +15,16 @@ from marketplace.notifications.models import Notification
 def notify(users: Iterable[User], kind: str, link: str = "", **params) -> list[Notification]:
     assert kind in MESSAGES, f"unknown notification kind {kind}"
     created = []
-    for user in {u.id: u for u in users if u is not None and u.active}.values():
+    recipients = list({u.id: u for u in users if u is not None and u.active}.values())
+    for user in recipients:
         note = Notification(user_id=user.id, kind=kind, link=link, params={k: str(v) for k, v in params.items()})
         db.session.add(note)
         created.append(note)
+    if created:
+        from marketplace.mail.preferences import after_notify  # email by each person's preference
+
+        db.session.flush()
+        after_notify(recipients, created)
     return created
 
 
