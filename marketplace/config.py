@@ -57,6 +57,9 @@ def default_config(instance_path: str) -> dict:
         "LOGIN_LIMIT_PER_ACCOUNT_TOTAL": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT_TOTAL", "100 per hour"),
         "LOGIN_SLOWDOWN_SECONDS": _env_float("LOGIN_SLOWDOWN_SECONDS", 2.0),
         "PER_PAGE": 20,
+        # JSON API v1 (marketplace/api): requests per token (per address without one); webhooks to http://127.0.0.1
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "120 per minute"),
+        "WEBHOOKS_ALLOW_LOCAL_HTTP": os.environ.get("WEBHOOKS_ALLOW_LOCAL_HTTP", "0") == "1",
         # Uploads live in the database (marketplace.files); this folder is read only by the migration that moved them there.
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
         # Matcher

@@ -36,6 +36,10 @@ def wants_json() -> bool:
 
 
 def render_error(code: int, detail: str | None = None):
+    if request.path.startswith("/api/"):  # the JSON API answers with RFC 9457 problem details
+        from marketplace.api.problems import problem_response
+
+        return problem_response(code, detail)
     title, message = MESSAGES.get(code, MESSAGES[500])
     message = detail or message
     if wants_json():
@@ -55,6 +59,8 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http(error: HTTPException):
         if error.code is None:  # raised by fail(): carries its own response
             return error.get_response()
+        if request.path.startswith("/api/"):
+            return render_error(error.code)
         return render_error(error.code if error.code in MESSAGES else 500 if error.code >= 500 else 400)
 
     @app.errorhandler(CSRFError)

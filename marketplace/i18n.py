@@ -25,7 +25,12 @@ def supported(locale: str | None) -> str | None:
 
 
 def select_locale() -> str:
-    """Session choice, then the signed-in user's preference, then the cookie; Chinese by default."""
+    """Session choice, then the signed-in user's preference, then the cookie; Chinese by default.
+    The JSON API (no session) follows Accept-Language first."""
+    if request.path.startswith("/api/"):
+        best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
+        if best:
+            return "en" if best == "en" else "zh_CN"
     choice = supported(session.get("locale"))
     if choice:
         return choice

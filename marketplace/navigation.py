@@ -37,6 +37,7 @@ ROLE_MENUS = {
         ("vouchers.manage", _l("Voucher schemes")),
         ("events.manage", _l("My events")),
         ("audit.log", _l("Audit log")),
+        ("api.ocds_export", _l("Open data (OCDS)")),  # the city's awarded and closed demands as one file
     ],
     "admin": [
         ("admin.users", _l("Users")),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import current_user
 
 from marketplace.audit.models import AuditEvent
@@ -26,6 +26,8 @@ def record(action: str, obj: Any = None, *, object_type: Optional[str] = None, o
         object_id=object_id,
         detail={k: _plain(v) for k, v in detail.items()},
     )
+    if has_request_context() and g.get("api_token") is not None:  # a write through the JSON API
+        event.detail = {**event.detail, "api_token_id": g.api_token.id}
     if has_request_context():
         event.ip_address = (request.remote_addr or "")[:45]
         event.user_agent = (request.user_agent.string or "")[:300]

@@ -1,0 +1,1 @@
+"""JSON API v1: personal access tokens, problem details, OpenAPI, open contracting data."""

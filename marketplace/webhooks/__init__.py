@@ -1,0 +1,1 @@
+"""Webhooks: an organisation's HTTPS endpoints get signed JSON deliveries when its events happen."""
