@@ -1,7 +1,7 @@
 """api tokens, idempotency, webhooks
 
 Revision ID: api_0001
-Revises: comm_0003
+Revises: vouchers_0001
 Create Date: 2026-12-01 11:10:51.643887
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'api_0001'
-down_revision = 'comm_0003'
+down_revision = 'vouchers_0001'
 branch_labels = None
 depends_on = None
 
