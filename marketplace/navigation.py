@@ -90,14 +90,20 @@ def _items(entries) -> list[NavItem]:
     return [NavItem(url_for(endpoint), str(label), endpoint) for endpoint, label in entries if endpoint in views]
 
 
-def role_nav() -> list[NavItem]:
-    entries = list(PUBLIC_MENU)
-    if current_user.is_authenticated:
-        role_entries = ROLE_MENUS.get(current_user.kind, [])
-        # Providers reach the pools through their own "pool applications" page.
-        public = [] if current_user.kind == "provider" else [e for e in entries if e[0] not in dict(role_entries)]
-        entries = role_entries + public
-    return _items(entries)
+MAIN_ENTRIES = 4  # the rest of a role's menu goes under "More", so the bar fits a laptop in English too
+
+
+def role_nav() -> tuple[list[NavItem], list[NavItem]]:
+    """The menu bar's entries for this user, and those under "More"."""
+    public = _items(PUBLIC_MENU)
+    if not current_user.is_authenticated:
+        return public, []
+    role = _items(ROLE_MENUS.get(current_user.kind, []))
+    # Providers reach the pools through their own "pool applications" page.
+    shown = {item.endpoint for item in role}
+    extra = [item for item in public if item.endpoint not in shown
+             and not (current_user.kind == "provider" and item.endpoint == "pools.public_index")]
+    return role[:MAIN_ENTRIES], role[MAIN_ENTRIES:] + extra
 
 
 def status_label(status: str) -> str:
