@@ -25,6 +25,29 @@ def test_nothing_runs_when_the_transaction_rolls_back(app, tmp_path):
     assert db.session.query(JobRun).count() == 0
 
 
+def test_a_savepoint_inside_the_transaction_does_not_send_its_jobs_early(app, tmp_path):
+    # Services use begin_nested() (a SAVEPOINT) to turn a unique violation into a form error;
+    # its release is not the commit. Sent then, the job looked for a row not yet committed (on
+    # SQLite it waited 15 s on the request's own write lock, and a bid's award answered 503).
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    enqueue("test.write", path=str(first), text="1")
+    with db.session.begin_nested():
+        enqueue("test.write", path=str(second), text="2")
+    assert not first.exists() and not second.exists()
+    db.session.commit()
+    assert first.read_text() == "1" and second.read_text() == "2"
+
+
+def test_a_savepoint_rolled_back_keeps_the_jobs_enqueued_before_it(app, tmp_path):
+    kept, dropped = tmp_path / "kept.txt", tmp_path / "dropped.txt"
+    enqueue("test.write", path=str(kept), text="kept")
+    savepoint = db.session.begin_nested()
+    enqueue("test.write", path=str(dropped), text="dropped")
+    savepoint.rollback()
+    db.session.commit()
+    assert kept.read_text() == "kept" and not dropped.exists()
+
+
 def test_a_failed_job_keeps_its_error_and_is_queued_for_its_retry(app, tmp_path):
     run = enqueue("test.flaky", path=str(tmp_path / "n"), fail_times=5)
     db.session.commit()

@@ -16,9 +16,6 @@ def live_server_config():
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(reason="open (issue 9 item 3): since the job queue (SQLite BEGIN IMMEDIATE) and stored matches "
-                          "met, the award POST in this journey waits on SQLite's write lock and gets 503; not yet found "
-                          "which connection holds it", strict=False)
 def test_manufacturer_journey(live_server, browser_page, tmp_path):
     from marketplace.extensions import db
 

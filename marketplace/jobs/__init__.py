@@ -78,8 +78,15 @@ def enqueue(name_or_func, started_by: int | None = None, **kwargs):
     return run
 
 
+# SQLAlchemy also fires after_commit / after_rollback when a SAVEPOINT (begin_nested) ends. Jobs
+# wait for the outermost commit: sent at a savepoint's release, a worker (or, with JOBS_IMMEDIATE,
+# this thread on a second connection) would look for a JobRun row not yet committed; on SQLite it
+# waited on this transaction's own write lock. A savepoint rolled back keeps the list: runs added
+# inside it are gone with it, and sending a missing run is a no-op.
 @event.listens_for(Session, "after_commit")
 def _send_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
     pending = session.info.pop("pending_jobs", None)
     if pending:
         from marketplace.jobs import queue
@@ -90,5 +97,6 @@ def _send_pending(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
-    session.info.pop("pending_jobs", None)
+    if not session.in_nested_transaction():
+        session.info.pop("pending_jobs", None)
 
