@@ -170,6 +170,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--providers", type=int, default=16)
     parser.add_argument("--matching", action="store_true")
+    # gunicorn.conf.py refuses two workers counting login tries in their own memory.
+    parser.add_argument("--limits", default="redis://127.0.0.1:6379/14", help="RATELIMIT_STORAGE_URI")
     args = parser.parse_args()
 
     repo = Path(args.repo).resolve()
@@ -178,7 +180,7 @@ def main() -> int:
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, INSTANCE_PATH=str(instance), FLASK_APP="wsgi.py", SECRET_KEY="benchmark",
                MATCHING_ENABLED="1" if args.matching else "0", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
-               RATELIMIT_STORAGE_URI="memory://", LOGIN_LIMIT_PER_ADDRESS="10000 per minute",
+               RATELIMIT_STORAGE_URI=args.limits, LOGIN_LIMIT_PER_ADDRESS="10000 per minute",
                LOGIN_LIMIT_PER_ACCOUNT="10000 per minute")
     env.pop("DATABASE_URL", None)
     env.pop("JOBS_REDIS_URL", None)
@@ -188,17 +190,19 @@ def main() -> int:
         subprocess.run(flask + ["db", "upgrade"], cwd=repo, env=env, check=True, capture_output=True)
         subprocess.run([args.python, "-c", SETUP, "150", str(args.providers), PASSWORD], cwd=repo, env=env, check=True)
         log = open(instance / "server.log", "wb")
-        processes.append(subprocess.Popen([args.python, "-m", "gunicorn", "--workers", "2", "--timeout", "120",
+        config = ["-c", "gunicorn.conf.py"] if (repo / "gunicorn.conf.py").exists() else []
+        processes.append(subprocess.Popen([args.python, "-m", "gunicorn", *config, "--workers", "2", "--timeout", "120",
                                            "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=repo, env=env, stdout=log, stderr=log))
         has_worker = (repo / "marketplace" / "jobs" / "cli.py").exists()
         if has_worker:
             processes.append(subprocess.Popen(flask + ["jobs", "worker", "--quiet"], cwd=repo, env=env, stdout=log, stderr=log))
-        for _ in range(600):
+        for _ in range(600):  # ready: /healthz where the checkout has it (the model is loaded), else any answer
             try:
-                requests.get(f"{base}/login", timeout=5)
-                break
+                if requests.get(f"{base}/healthz", timeout=5).status_code in (200, 404):
+                    break
             except requests.RequestException:
-                time.sleep(0.5)
+                pass
+            time.sleep(0.5)
         maker = login(base, "maker@bench.example")
         providers = [login(base, f"p{i}@bench.example") for i in range(args.providers)]
         import sqlite3

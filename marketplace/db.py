@@ -1,6 +1,8 @@
 """Declarative base with a naming convention, shared mixins and time helpers."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -65,9 +67,27 @@ def _sqlite_begin(connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
 
 
+_READ_PHASE: ContextVar[bool] = ContextVar("sqlite_read_phase", default=False)
+
+
+@contextmanager
+def read_phase():
+    """Transactions that begin inside this block only read, so on SQLite they begin deferred and
+    hold no write lock. For the slow part of a job or a loading thread (reading rows, encoding,
+    ranking): read here, end the transaction (commit), then write in a short one. A write inside
+    the block would fail on SQLite as soon as another writer got in first (SQLITE_BUSY_SNAPSHOT)."""
+    token = _READ_PHASE.set(True)
+    try:
+        yield
+    finally:
+        _READ_PHASE.reset(token)
+
+
 def _may_write() -> bool:
     from flask import has_request_context, request
 
+    if _READ_PHASE.get():
+        return False
     return not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS")
 
 

@@ -189,3 +189,40 @@ def test_reindex_reads_rows_in_a_constant_number_of_queries(app, runner, db):
     with count_queries() as many:
         assert runner.invoke(args=["matching", "reindex", "--quiet", "--no-matches"]).exit_code == 0
     assert many.count == few.count, (few.count, many.count)
+
+
+def _write_from_another_connection(path, outcomes: list) -> None:
+    """A small write by another process's connection, waiting at most 0.2 s for the lock."""
+    with sqlite3.connect(path, timeout=0.2) as other:
+        try:
+            other.execute("UPDATE organisation SET website = website WHERE id = 1")
+            other.commit()
+            outcomes.append("written")
+        except sqlite3.OperationalError as error:
+            outcomes.append(str(error))
+
+
+def test_other_writers_are_not_locked_out_while_a_match_job_encodes_and_ranks(app, market, db, monkeypatch, tmp_path):
+    """Issue 9 item 3: a match job encoding or ranking a 1,000-row import held SQLite's write lock
+    (its first read began BEGIN IMMEDIATE), so users' saves waited 15 s and failed."""
+    from marketplace.matches.engine import get_engine
+    from marketplace.matching.ranker import Matcher
+
+    encoder, path = get_engine().encoder, tmp_path / "m.sqlite3"
+    outcomes: list = []
+    encode, rank = type(encoder).encode, Matcher.rank
+
+    def slow_encode(self, texts, *args, **kwargs):
+        _write_from_another_connection(path, outcomes)
+        return encode(self, texts, *args, **kwargs)
+
+    def slow_rank(self, *args, **kwargs):
+        _write_from_another_connection(path, outcomes)
+        return rank(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(encoder), "encode", slow_encode)
+    monkeypatch.setattr(Matcher, "rank", slow_rank)
+    demand = make_demand(market["firm"], title="新需求：焊缝视觉检测", description="焊缝气孔咬边人工检测慢。")
+    db.session.commit()  # the match job runs now (synchronously in the tests)
+    assert outcomes and set(outcomes) == {"written"}
+    assert (demand.id, market["inspection"].id) in _pairs(db)  # and the job still stored its matches

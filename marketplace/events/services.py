@@ -305,6 +305,11 @@ def cancel_request(meeting_request: MeetingRequest) -> None:
 # ------------------------------------------------------------------ scheduling
 def run_schedule(event: Event, time_limit: float = 20.0) -> scheduler.Schedule:
     """Place every accepted request; locked meetings stay, the others are placed anew."""
+    return apply_schedule(event, plan_schedule(event, time_limit))
+
+
+def plan_schedule(event: Event, time_limit: float = 20.0) -> scheduler.Schedule:
+    """The solver's placement of the event's accepted requests (reads only; writes nothing)."""
     requests = db.session.scalars(sa.select(MeetingRequest).where(
         MeetingRequest.event_id == event.id, MeetingRequest.status == "accepted")).all()
     regs = {r.id: r for r in db.session.scalars(sa.select(Registration).where(Registration.event_id == event.id))}
@@ -313,7 +318,13 @@ def run_schedule(event: Event, time_limit: float = 20.0) -> scheduler.Schedule:
     sessions_of = {rid: {s.id for s in reg.sessions} for rid, reg in regs.items()}
     locked = {r.id: (r.meeting.slot_id, r.meeting.table_no) for r in requests if r.meeting and r.meeting.locked}
     plain = [scheduler.Request(r.id, r.from_id, r.to_id, weight=max(r.score, 0.0) * _priority(r)) for r in requests]
-    result = scheduler.solve(slots, event.tables, sessions_of, plain, locked=locked, time_limit=time_limit)
+    return scheduler.solve(slots, event.tables, sessions_of, plain, locked=locked, time_limit=time_limit)
+
+
+def apply_schedule(event: Event, result: scheduler.Schedule) -> scheduler.Schedule:
+    """Store a planned schedule as the event's draft: unlocked meetings are replaced."""
+    requests = db.session.scalars(sa.select(MeetingRequest).where(
+        MeetingRequest.event_id == event.id, MeetingRequest.status == "accepted")).all()
     by_id = {r.id: r for r in requests}
     for r in requests:
         if r.meeting is not None and not r.meeting.locked:
@@ -322,9 +333,9 @@ def run_schedule(event: Event, time_limit: float = 20.0) -> scheduler.Schedule:
     for meeting_request in requests:
         meeting_request.unplaced_reason = result.unplaced.get(meeting_request.id, "")
     for placement in result.placements:
-        meeting_request = by_id[placement.request_id]
-        if meeting_request.meeting is not None and meeting_request.meeting.locked:
-            continue
+        meeting_request = by_id.get(placement.request_id)
+        if meeting_request is None or (meeting_request.meeting is not None and meeting_request.meeting.locked):
+            continue  # withdrawn or locked since the plan was made
         db.session.add(Meeting(request=meeting_request, slot_id=placement.slot_id, table_no=placement.table))
     event.schedule_published_at = None  # a new schedule is a draft until the organiser publishes it
     db.session.flush()

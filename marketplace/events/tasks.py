@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
 from marketplace.bids.models import Bid
-from marketplace.db import utc_now
+from marketplace.db import read_phase, utc_now
 from marketplace.events.models import Registration, Suggestion
 from marketplace.extensions import db
 from marketplace.jobs import job, periodic
@@ -21,7 +22,43 @@ REMIND_EVERY = timedelta(days=2)  # as b2match does: a nudge every two days whil
 @job("events.suggest", retries=2, retry_delay=30)
 def suggest_meetings(event_id: int) -> int:
     """Score every manufacturer × provider pair of approved participants by the best
-    demand–offering match they brought, and keep each participant's best counterparts."""
+    demand–offering match they brought, and keep each participant's best counterparts.
+    Scoring reads only (no SQLite write lock while the matcher explains pairs); then a short write."""
+    with read_phase():
+        scored = _score_pairs(event_id)
+        db.session.commit()
+    db.session.execute(sa.delete(Suggestion).where(Suggestion.event_id == event_id))
+    now = utc_now()
+    kept = 0
+    for side in (0, 1):  # firms' suggestions, then providers'
+        by_owner: dict[int, list[ScoredPair]] = {}
+        for pair in scored:
+            by_owner.setdefault(pair.firm_id if side == 0 else pair.provider_id, []).append(pair)
+        for pairs in by_owner.values():
+            pairs.sort(key=lambda pair: -pair.score)
+            for pair in pairs[:SUGGESTIONS_PER_PARTICIPANT]:
+                owner, other = (pair.firm_id, pair.provider_id) if side == 0 else (pair.provider_id, pair.firm_id)
+                db.session.add(Suggestion(
+                    event_id=event_id, registration_id=owner, other_id=other, score=pair.score,
+                    demand_id=pair.demand_id, offering_id=pair.offering_id, computed_at=now,
+                    reasons_zh=json.dumps(pair.reasons_zh, ensure_ascii=False),
+                    reasons_en=json.dumps(pair.reasons_en, ensure_ascii=False)))
+                kept += 1
+    db.session.flush()
+    return kept
+
+
+class ScoredPair(NamedTuple):
+    firm_id: int          # registrations
+    provider_id: int
+    score: float
+    demand_id: int
+    offering_id: int
+    reasons_zh: list[str]
+    reasons_en: list[str]
+
+
+def _score_pairs(event_id: int) -> list[ScoredPair]:
     from marketplace.matches import services as matches
 
     registrations = db.session.scalars(sa.select(Registration).where(
@@ -29,7 +66,7 @@ def suggest_meetings(event_id: int) -> int:
     firms = [r for r in registrations if r.org.kind == "manufacturer" and r.demands]
     providers = [r for r in registrations if r.org.kind == "provider" and r.offerings]
     talking = _pairs_with_live_bids(firms, providers)
-    scored: list[tuple[Registration, Registration, object, object, object]] = []
+    scored: list[ScoredPair] = []
     for firm in firms:
         for provider in providers:
             if (firm.org_id, provider.org_id) in talking:
@@ -41,27 +78,10 @@ def suggest_meetings(event_id: int) -> int:
                     if item is not None and (best is None or item.score > best[0].score):
                         best = (item, demand, offering)
             if best is not None:
-                scored.append((firm, provider, *best))
-
-    db.session.execute(sa.delete(Suggestion).where(Suggestion.event_id == event_id))
-    now = utc_now()
-    kept = 0
-    for side in (0, 1):  # firms' suggestions, then providers'
-        by_owner: dict[int, list] = {}
-        for row in scored:
-            by_owner.setdefault(row[side].id, []).append(row)
-        for rows in by_owner.values():
-            rows.sort(key=lambda row: -row[2].score)
-            for firm, provider, item, demand, offering in rows[:SUGGESTIONS_PER_PARTICIPANT]:
-                owner, other = (firm, provider) if side == 0 else (provider, firm)
-                db.session.add(Suggestion(
-                    event_id=event_id, registration_id=owner.id, other_id=other.id, score=float(item.score),
-                    demand_id=demand.id, offering_id=offering.id, computed_at=now,
-                    reasons_zh=json.dumps([r.zh for r in item.reasons][:4], ensure_ascii=False),
-                    reasons_en=json.dumps([r.en for r in item.reasons][:4], ensure_ascii=False)))
-                kept += 1
-    db.session.flush()
-    return kept
+                item, demand, offering = best
+                scored.append(ScoredPair(firm.id, provider.id, float(item.score), demand.id, offering.id,
+                                         [r.zh for r in item.reasons][:4], [r.en for r in item.reasons][:4]))
+    return scored
 
 
 def _pairs_with_live_bids(firms, providers) -> set[tuple[int, int]]:
@@ -104,14 +124,21 @@ def remind_participants_who_booked_nothing() -> int:
 
 @job("events.schedule", retries=1, retry_delay=10)
 def schedule_event(event_id: int) -> int:
-    """Run the solver for an event (tens of seconds at a few hundred participants: never in a request)."""
+    """Run the solver for an event (tens of seconds at a few hundred participants: never in a
+    request). It plans in a read transaction (no SQLite write lock while it solves), then stores."""
     from marketplace.events import services
     from marketplace.events.models import Event
 
+    with read_phase():
+        event = db.session.get(Event, event_id)
+        if event is None:
+            return 0
+        plan = services.plan_schedule(event)
+        db.session.commit()
     event = db.session.get(Event, event_id)
     if event is None:
         return 0
-    result = services.run_schedule(event)
+    result = services.apply_schedule(event, plan)
     event.scheduled_at = utc_now()
     db.session.flush()
     return len(result.placements)

@@ -20,6 +20,7 @@ def reindex(quiet: bool, batch_size: int, with_matches: bool) -> None:
     """Encode what is stale (new text or another model), rebuild the index from stored vectors, store matches.
 
     Rows load in bulk (a constant number of queries) and each document is built once."""
+    from marketplace.db import read_phase
     from marketplace.demands.models import Demand
     from marketplace.extensions import db
     from marketplace.matches import store
@@ -30,11 +31,14 @@ def reindex(quiet: bool, batch_size: int, with_matches: bool) -> None:
 
     try:
         engine = get_engine()
-        objects = load_demands(Demand.status == "open") + load_offerings(Offering.status == "published")
-        docs = documents(objects)
-        encoded = engine.store_vectors(objects, batch_size=batch_size, progress=not quiet, docs=docs)
-        db.session.commit()
-        demands, offerings = engine.rebuild(save=True, docs=docs)
+        with read_phase():  # while the site serves: hold SQLite's write lock only to write
+            objects = load_demands(Demand.status == "open") + load_offerings(Offering.status == "published")
+            docs = documents(objects)
+            db.session.commit()
+        encoded = engine.store_vectors(batch_size=batch_size, progress=not quiet, docs=docs)
+        with read_phase():
+            demands, offerings = engine.rebuild(save=True, docs=docs)
+            db.session.commit()
         stored = store.refresh_all(engine) if with_matches else 0
     except EmbeddingModelError as error:
         raise click.ClickException(str(error)) from error

@@ -18,11 +18,13 @@ import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import sqlalchemy as sa
 from flask import Flask, current_app
 
+from marketplace.db import read_phase
 from marketplace.demands.models import Demand
 from marketplace.extensions import db
 from marketplace.matches.documents import documents, indexable, load_demands, load_offerings
@@ -37,6 +39,13 @@ MODELS = {"demand": Demand, "offering": Offering}
 # Rows committed slightly out of timestamp order are caught by re-reading this window.
 SYNC_OVERLAP = timedelta(seconds=5)
 GENERATION_CHECK_SECONDS = 10
+
+
+class EncodedText(NamedTuple):
+    kind: str
+    id: int
+    text_hash: str
+    vector: np.ndarray
 
 
 class MatchEngine:
@@ -156,11 +165,11 @@ class MatchEngine:
             n_demands = sum(1 for d in all_docs if d.kind == "demand")
             return n_demands, len(all_docs) - n_demands
 
-    def _embedding_rows(self, docs: list[MatchDocument]) -> dict[tuple[str, int], Embedding]:
-        """The stored embedding rows of these documents for the current model (current or not)."""
+    def _embedding_rows(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], Embedding]:
+        """The stored embedding rows of these (kind, id) keys for the current model (current or not)."""
         rows: dict[tuple[str, int], Embedding] = {}
         for kind in ("demand", "offering"):
-            ids = [d.id for d in docs if d.kind == kind]
+            ids = [i for k, i in keys if k == kind]
             for chunk in _chunks(ids, 900):
                 for row in db.session.scalars(sa.select(Embedding).where(
                         Embedding.object_type == kind, Embedding.object_id.in_(chunk),
@@ -170,7 +179,7 @@ class MatchEngine:
 
     def _stored_vectors(self, docs: list[MatchDocument]) -> dict[tuple[str, int], np.ndarray]:
         """Current stored vectors (model and text hash both match) for these documents."""
-        rows = self._embedding_rows(docs)
+        rows = self._embedding_rows([(d.kind, d.id) for d in docs])
         out: dict[tuple[str, int], np.ndarray] = {}
         for doc in docs:
             row = rows.get((doc.kind, doc.id))
@@ -182,30 +191,47 @@ class MatchEngine:
         return self._stored_vectors(docs)
 
     # ---------------------------------------------------------------- writes
-    def store_vectors(self, objects: list, batch_size: int = 64, progress: bool = False,
-                      docs: list[MatchDocument] | None = None) -> int:
-        """Encode and store vectors for objects whose text or model changed. Returns how many.
-        Encodes first and only then adds rows, so the write transaction that follows is short."""
+    def encode_stale(self, objects: list | None = None, batch_size: int = 64, progress: bool = False,
+                     docs: list[MatchDocument] | None = None) -> list[EncodedText]:
+        """Encode the documents whose stored vector is missing or stale (new text or another model).
+        Reads and encodes only: run it in read_phase(), end that transaction, then write_vectors()."""
         docs = documents(objects) if docs is None else docs
-        rows = self._embedding_rows(docs)
+        rows = self._embedding_rows([(d.kind, d.id) for d in docs])
         hashes = {(d.kind, d.id): text_hash(d.full_text()) for d in docs}
         stale = [d for d in docs if (d.kind, d.id) not in rows or rows[(d.kind, d.id)].text_hash != hashes[(d.kind, d.id)]]
         if not stale:
-            return 0
+            return []
         # Demands and offerings are encoded with their own prompt (e5: "query: " / "passage: ").
         stale = [d for d in stale if d.kind == "demand"] + [d for d in stale if d.kind == "offering"]
         vectors = np.vstack([self.encoder.encode_kind([d.full_text() for d in stale if d.kind == kind], kind,
                                                       batch_size=batch_size, show_progress_bar=progress)
                              for kind in ("demand", "offering")])
-        for doc, vector in zip(stale, vectors):
-            row = rows.get((doc.kind, doc.id))
+        return [EncodedText(d.kind, d.id, hashes[(d.kind, d.id)], np.asarray(v, np.float32))
+                for d, v in zip(stale, vectors)]
+
+    def write_vectors(self, encoded: list[EncodedText]) -> int:
+        """Store encoded vectors: a short write (rows read again by key, then added or updated)."""
+        rows = self._embedding_rows([(e.kind, e.id) for e in encoded])
+        for item in encoded:
+            row = rows.get((item.kind, item.id))
             if row is None:
-                row = Embedding(object_type=doc.kind, object_id=doc.id, model_name=self.encoder.name)
+                row = Embedding(object_type=item.kind, object_id=item.id, model_name=self.encoder.name)
                 db.session.add(row)
-            row.text_hash = hashes[(doc.kind, doc.id)]
-            row.dim = int(vector.shape[0])
-            row.vector = np.asarray(vector, np.float32).tobytes()
-        return len(stale)
+            row.text_hash = item.text_hash
+            row.dim = int(item.vector.shape[0])
+            row.vector = item.vector.tobytes()
+        return len(encoded)
+
+    def store_vectors(self, objects: list | None = None, batch_size: int = 64, progress: bool = False,
+                      docs: list[MatchDocument] | None = None) -> int:
+        """Encode what is stale and store it, holding no write lock while encoding. Commits:
+        the read and the write are separate transactions. Returns how many were encoded."""
+        with read_phase():
+            encoded = self.encode_stale(objects, batch_size=batch_size, progress=progress, docs=docs)
+            db.session.commit()
+        self.write_vectors(encoded)
+        db.session.commit()
+        return len(encoded)
 
     # ---------------------------------------------------------------- reads
     def refresh(self) -> Matcher:
@@ -258,7 +284,7 @@ class MatchEngine:
 
         def load() -> None:
             try:
-                with app.app_context():
+                with app.app_context(), read_phase():
                     loaded = self._load_saved()
                     if loaded is not None:
                         matcher, name, synced = loaded
@@ -303,7 +329,7 @@ def warm_start(app: Flask, background: bool = True) -> threading.Thread | None:
     app.extensions["match_warm_start"] = True  # once per process
 
     def load() -> None:
-        with app.app_context():
+        with app.app_context(), read_phase():  # reads only: never hold SQLite's write lock while loading
             try:
                 get_engine(app).ready()
             except Exception:  # noqa: BLE001 - reported by /healthz and the log, the worker keeps serving

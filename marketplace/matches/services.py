@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session, selectinload
 
@@ -198,8 +198,8 @@ def explain(demand: Demand, offering: Offering) -> RankedItem | None:
     if stored is not None and stored.computed_at >= max(demand.updated_at, offering.updated_at):
         return _item(stored, offering)
     engine = get_engine()
-    if not engine.loaded:  # still loading at worker start: never build the index inside a request
-        from marketplace.matches.engine import warm_start
+    if not engine.loaded and has_request_context():  # still loading at worker start: never build the
+        from marketplace.matches.engine import warm_start  # index inside a request (a job loads it, below)
 
         warm_start(current_app._get_current_object())
         return _item(stored, offering) if stored is not None else None

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from marketplace.db import utc_now
+from marketplace.db import read_phase, utc_now
 from marketplace.demands.models import Demand
 from marketplace.extensions import db
 from marketplace.matches.engine import MatchEngine
@@ -59,7 +59,7 @@ def mark_computed(engine: MatchEngine, kind: str, ids: Iterable[int]) -> None:
 
 
 def demand_rows(engine: MatchEngine, matcher: Matcher, demand_ids: list[int]) -> list[dict]:
-    """The top TOP_K offerings of each demand, as rows."""
+    """The top TOP_K offerings of each demand, as rows (reads and ranks; writes nothing)."""
     offerings = matcher.collections["offering"].docs
     docs = _docs(matcher, "demand", demand_ids)
     vectors = engine.stored_vectors(list(docs.values()))
@@ -71,9 +71,9 @@ def demand_rows(engine: MatchEngine, matcher: Matcher, demand_ids: list[int]) ->
     return rows
 
 
-def store_demands(engine: MatchEngine, matcher: Matcher, demand_ids: list[int]) -> int:
-    """Replace the stored matches of these demands (a demand no longer open keeps none)."""
-    rows = demand_rows(engine, matcher, demand_ids)
+def replace_demand_rows(engine: MatchEngine, demand_ids: list[int], rows: list[dict]) -> int:
+    """Write the rows demand_rows() computed, replacing these demands' stored matches (a demand
+    no longer open keeps none)."""
     for start in range(0, len(demand_ids), 900):
         db.session.execute(sa.delete(Match).where(Match.demand_id.in_(demand_ids[start:start + 900])))
     _insert(rows)
@@ -81,43 +81,67 @@ def store_demands(engine: MatchEngine, matcher: Matcher, demand_ids: list[int]) 
     return len(rows)
 
 
-def store_offerings(engine: MatchEngine, matcher: Matcher, offering_ids: list[int]) -> int:
-    """Re-score each offering against the demands it suits best and those already listing it."""
+def offering_rows(engine: MatchEngine, matcher: Matcher, offering_ids: list[int]) -> dict[int, list[dict]]:
+    """Each offering scored against the demands it suits best and those already listing it, as
+    rows per offering; an offering no longer indexed gets none (reads and ranks; writes nothing)."""
     offerings = _docs(matcher, "offering", offering_ids)
-    gone = [i for i in offering_ids if i not in offerings]
-    if gone:
-        db.session.execute(sa.delete(Match).where(Match.offering_id.in_(gone)))
     vectors = engine.stored_vectors(list(offerings.values()))
     now = utc_now()
-    written = 0
+    out: dict[int, list[dict]] = {i: [] for i in offering_ids}
     for offering_id, doc in offerings.items():
         candidates = {m.id for m in matcher.rank(doc, vectors.get(("offering", offering_id)), k=CANDIDATES, with_reasons=False)}
         candidates |= set(db.session.scalars(sa.select(Match.demand_id).where(Match.offering_id == offering_id)))
         demands = _docs(matcher, "demand", candidates)
         demand_vectors = engine.stored_vectors(list(demands.values()))
-        rows = []
         for demand_id, demand in demands.items():
             match = matcher.explain(demand, offering_id, demand_vectors.get(("demand", demand_id)))
             if match is not None:
-                rows.append(_row(engine, demand_id, doc, match, now))
+                out[offering_id].append(_row(engine, demand_id, doc, match, now))
+    return out
+
+
+def replace_offering_rows(engine: MatchEngine, rows: dict[int, list[dict]]) -> int:
+    """Write what offering_rows() computed, replacing these offerings' stored matches."""
+    offering_ids = sorted(rows)
+    written = 0
+    for offering_id in offering_ids:
         db.session.execute(sa.delete(Match).where(Match.offering_id == offering_id))
-        _insert(rows)
-        written += len(rows)
+        _insert(rows[offering_id])
+        written += len(rows[offering_id])
     db.session.execute(sa.delete(Match).where(Match.offering_id.in_(offering_ids), Match.demand_id.not_in(
         sa.select(Demand.id).where(Demand.status == "open"))))
     mark_computed(engine, "offering", offering_ids)
     return written
 
 
+def refresh_items(engine: MatchEngine, demand_ids: list[int], offering_ids: list[int]) -> int:
+    """Recompute and store these items' matches. On SQLite the ranking runs in a read transaction
+    that holds no write lock, and only the writes that follow take it (briefly). Commits."""
+    with read_phase():
+        matcher = engine.refresh()
+        by_demand = demand_rows(engine, matcher, demand_ids) if demand_ids else []
+        by_offering = offering_rows(engine, matcher, offering_ids) if offering_ids else {}
+        db.session.commit()
+    written = replace_demand_rows(engine, demand_ids, by_demand) if demand_ids else 0
+    written += replace_offering_rows(engine, by_offering) if offering_ids else 0
+    db.session.commit()
+    return written
+
+
 def refresh_all(engine: MatchEngine, batch: int = 500, progress=None) -> int:
     """Every open demand's matches, in batches that each commit, so pages keep serving the
     previous rows of the demands not yet done; rows of other matcher versions go at the end."""
-    matcher = engine.matcher or engine.ready()
+    with read_phase():
+        matcher = engine.matcher or engine.ready()
+        db.session.commit()
     demand_ids = sorted(matcher.collections["demand"].docs)
     written = 0
     for start in range(0, len(demand_ids), batch):
         chunk = demand_ids[start:start + batch]
-        written += store_demands(engine, matcher, chunk)
+        with read_phase():
+            rows = demand_rows(engine, matcher, chunk)
+            db.session.commit()
+        written += replace_demand_rows(engine, chunk, rows)
         db.session.commit()
         if progress:
             progress(min(start + batch, len(demand_ids)), len(demand_ids))

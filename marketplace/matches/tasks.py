@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app
 
+from marketplace.db import read_phase
 from marketplace.demands.models import Demand
 from marketplace.extensions import db
 from marketplace.jobs import enqueue, job, periodic
@@ -30,16 +31,14 @@ def refresh_items(demand_ids: list[int] | None = None, offering_ids: list[int] |
         return
     engine = get_engine()
     demand_ids, offering_ids = sorted(set(demand_ids or ())), sorted(set(offering_ids or ()))
-    objects = (load_demands(Demand.id.in_(demand_ids) & (Demand.status == "open")) if demand_ids else []) + \
-              (load_offerings(Offering.id.in_(offering_ids) & (Offering.status == "published")) if offering_ids else [])
-    if objects:
-        engine.store_vectors(objects)  # encodes first, then a short write
+    with read_phase():
+        objects = (load_demands(Demand.id.in_(demand_ids) & (Demand.status == "open")) if demand_ids else []) + \
+                  (load_offerings(Offering.id.in_(offering_ids) & (Offering.status == "published")) if offering_ids else [])
+        docs = documents(objects)  # built before the commit expires the rows
         db.session.commit()
-    matcher = engine.refresh()
-    if demand_ids:
-        store.store_demands(engine, matcher, demand_ids)
-    if offering_ids:
-        store.store_offerings(engine, matcher, offering_ids)
+    if docs:
+        engine.store_vectors(docs=docs)  # encodes holding no lock, then a short write
+    store.refresh_items(engine, demand_ids, offering_ids)
 
 
 @job("matches.refresh_provider", retries=3, retry_delay=10)
@@ -58,11 +57,14 @@ def refresh_all() -> None:
     if not _on():
         return
     engine = get_engine()
-    objects = load_demands(Demand.status == "open") + load_offerings(Offering.status == "published")
-    docs = documents(objects)
-    engine.store_vectors(objects, docs=docs)
-    db.session.commit()
-    engine.rebuild(save=True, docs=docs)
+    with read_phase():
+        objects = load_demands(Demand.status == "open") + load_offerings(Offering.status == "published")
+        docs = documents(objects)
+        db.session.commit()
+    engine.store_vectors(docs=docs)
+    with read_phase():
+        engine.rebuild(save=True, docs=docs)
+        db.session.commit()
     store.refresh_all(engine)
 
 
