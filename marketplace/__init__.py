@@ -41,11 +41,29 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def _close_sessions_quietly(app: Flask, db) -> None:
+    """Closing the request's session rolls back whatever it began after its commit (a page's last
+    reads). If the database connection died meanwhile, that rollback raises in the teardown, after
+    the response was made, and the server answered 500 for a write that was saved (issue 9 item 7).
+    Teardowns run in reverse order of registration, so this runs before Flask-SQLAlchemy's own."""
+    from sqlalchemy.exc import DBAPIError
+
+    @app.teardown_appcontext
+    def close_session(_error) -> None:
+        try:
+            db.session.remove()
+        except DBAPIError as error:
+            app.logger.warning("database connection lost while closing the session: %s", error)
+            db.session.registry().invalidate()  # drop the dead connection without talking to it
+            db.session.registry.clear()
+
+
 def register_extensions(app: Flask) -> None:
     from marketplace import i18n
     from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    _close_sessions_quietly(app, db)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

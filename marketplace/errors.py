@@ -98,12 +98,12 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(error, HTTPException):
             return handle_http(error)
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        db.session.rollback()
+        _rollback_quietly()
         return render_error(500)
 
     @app.errorhandler(InternalServerError)
     def handle_500(error):
-        db.session.rollback()
+        _rollback_quietly()
         return render_error(500)
 
 

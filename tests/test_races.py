@@ -135,3 +135,38 @@ def test_a_write_that_was_not_saved_is_never_reported_as_saved(pg_app, monkeypat
     assert response.status_code == 503 and "没有保存" in response.get_data(as_text=True)
     assert count(Demand) == 0
     assert client.post("/demands/new", data=data).status_code == 302 and count(Demand) == 1  # retrying saves it once
+
+
+def test_a_connection_that_dies_before_the_request_ends_does_not_turn_a_saved_write_into_a_500(pg_app, monkeypatch):
+    """A request commits, reads a little more (a new transaction), and its connection dies before
+    the request's session is closed, so closing it (a rollback) fails. That exception escaped the
+    app after the response was made, and gunicorn answered 500 for a saved write
+    (benchmarks/connection_kills.py). Tests share one app context, so the request's own context
+    is pushed here by hand; popping it is what a request's end does."""
+    import psycopg
+
+    from marketplace.extensions import db
+
+    state = {"armed": False, "fired": 0}
+    real_rollback = psycopg.Connection.rollback
+
+    def rollback(self):
+        if state["armed"]:
+            state["armed"] = False
+            state["fired"] += 1
+            self.close()
+            raise psycopg.OperationalError("consuming input failed: server closed the connection unexpectedly")
+        real_rollback(self)
+
+    monkeypatch.setattr(psycopg.Connection, "rollback", rollback)
+    with pg_app.app_context(), pg_app.test_request_context("/demands/new", method="POST"):
+        db.session.execute(sa.text("SELECT 1"))  # the page's last read, after its commit
+        state["armed"] = True
+    # leaving the context closed the session without raising
+    monkeypatch.undo()
+    assert state["fired"] == 1
+    firm = make_user(make_org("manufacturer"))
+    db.session.commit()
+    client = pg_app.test_client()
+    login(client, firm)
+    assert client.get("/demands/new").status_code == 200  # the pool replaced the dead connection
