@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.bids import context as bid_context
-from marketplace import once
+from marketplace import once, search
 from marketplace.demands import access, services
 from marketplace.demands.forms import DemandForm, ReasonForm, attach_error, is_stale
 from marketplace.demands.models import Demand, DemandList
@@ -49,7 +49,8 @@ def browse():
         base = base.where(Demand.status == "open")
     page = paginate(filtered_demands(base, request.args))
     filters = {kind: code_choices(kind) for kind in ("city", "industry", "chain", "scenario")}
-    return render_template("demands/browse.html", page=page, filters=filters, sorts=list(SORTS))
+    return render_template("demands/browse.html", page=page, filters=filters, sorts=list(SORTS),
+                           search=search.parse(request.args.get("q")))
 
 
 @bp.route("/<int:demand_id>")
