@@ -100,13 +100,16 @@ def wants_relevance(args, search: Search | None) -> bool:
 # ---------------------------------------------------------------- SQL
 
 def _contains(column, token: str) -> sa.ColumnElement[bool]:
-    pattern = f"%{escape_like(token)}%"
-    # Tokens are lowercase; SQLite's LIKE ignores ASCII case already and is faster than lower(x) LIKE.
+    """Whether the column contains the (lowercase) token. Tokens without Latin letters have no case:
+    a plain substring test (instr / strpos) is several times faster than LIKE on either database."""
     from marketplace.extensions import db
 
-    if db.engine.dialect.name == "sqlite":
-        return column.like(pattern, escape="\\")
-    return column.ilike(pattern, escape="\\")
+    sqlite = db.engine.dialect.name == "sqlite"
+    if not re.search(r"[a-z]", token):
+        return (sa.func.instr(column, token) if sqlite else sa.func.strpos(column, token)) > 0
+    pattern = f"%{escape_like(token)}%"
+    # SQLite's LIKE ignores ASCII case already, and is faster than lower(x) LIKE.
+    return column.like(pattern, escape="\\") if sqlite else column.ilike(pattern, escape="\\")
 
 
 def _weighted(conditions, weights, factor: float = 1.0):
@@ -144,28 +147,28 @@ def search_demands(query: sa.Select, search: Search) -> tuple[sa.Select, sa.Colu
 
 
 def search_providers(query: sa.Select, search: Search) -> tuple[sa.Select, sa.ColumnElement]:
-    """The providers of `query` whose profile or published offerings match, and their score."""
+    """The providers of `query` whose profile or published offerings match, and their score:
+    the profile's score plus that of its best matching offering (scored in one grouped subquery)."""
     from marketplace.offerings.models import (Offering, offering_chain, offering_industry, offering_scenario,
                                               offering_stage)
     from marketplace.orgs.models import Organisation
 
-    published = Offering.status == "published"
     tags = []
     for kind, table in (("scenario", offering_scenario), ("industry", offering_industry), ("stage", offering_stage),
                         ("chain", offering_chain)):
         if ids := search.term_ids(kind):
-            tags.append(Organisation.id.in_(sa.select(Offering.org_id).join(table, table.c.offering_id == Offering.id)
-                                            .where(published, table.c.term_id.in_(ids))))
-
-    def offering_hit(token: str):
-        return Organisation.id.in_(sa.select(Offering.org_id).where(published, sa.or_(
-            _contains(Offering.title, token), _contains(Offering.summary, token), _contains(Offering.description, token))))
-
-    title_hits = [_contains(Organisation.name, t) for t in search.tokens]
-    body_hits = [sa.or_(_contains(Organisation.intro, t), _contains(Organisation.capabilities, t), offering_hit(t))
-                 for t in search.tokens]
-    where, score = _relevance(search, title_hits, body_hits, sa.or_(*tags) if tags else None)
-    return query.where(where), score
+            tags.append(Offering.id.in_(sa.select(table.c.offering_id).where(table.c.term_id.in_(ids))))
+    offer_where, offer_score = _relevance(
+        search, [_contains(Offering.title, t) for t in search.tokens],
+        [sa.or_(_contains(Offering.summary, t), _contains(Offering.description, t)) for t in search.tokens],
+        sa.or_(*tags) if tags else None)
+    best = (sa.select(Offering.org_id, sa.func.max(offer_score).label("score"))
+            .where(Offering.status == "published", offer_where).group_by(Offering.org_id).subquery("offering_match"))
+    org_where, org_score = _relevance(
+        search, [_contains(Organisation.name, t) for t in search.tokens],
+        [sa.or_(_contains(Organisation.intro, t), _contains(Organisation.capabilities, t)) for t in search.tokens], None)
+    query = query.outerjoin(best, best.c.org_id == Organisation.id).where(sa.or_(org_where, best.c.score.is_not(None)))
+    return query, org_score + sa.func.coalesce(best.c.score, 0.0)
 
 
 # ---------------------------------------------------------------- highlighting
