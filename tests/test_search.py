@@ -110,6 +110,6 @@ def test_highlight_marks_every_token_and_escapes_the_rest(app):
 
 
 def test_english_interface_searches_by_the_english_label(client, world):
-    client.set_cookie("lang", "en")
+    client.post("/language", data={"locale": "en", "next": "/"})
     html = client.get("/providers/", query_string={"q": "smart production scheduling"}).get_data(as_text=True)
     assert titles(html, "provider-name") == ["潍坊排程软件"]
