@@ -143,3 +143,32 @@ def test_editing_a_demand_without_scenarios_suggests_them(client, db, firm):
     assert client.post(f"/demands/{demand.id}/edit", data=data).status_code == 302
     db.session.expire_all()
     assert [t.code for t in demand.scenarios] == ["online_inspection"]
+
+
+@pytest.mark.browser
+def test_chips_suggested_while_typing_choose_the_term_in_the_form(live_server, browser_page):
+    """The real page: CSP, CSRF and the debounced request; a click on a chip selects the scenario."""
+    from marketplace.extensions import db
+    from tests.browser import fill_login, shot
+    from tests.conftest import TEST_PASSWORD
+
+    with live_server.app.app_context():
+        org = make_org("manufacturer", name="潍坊铸造", city="weifang", industry_id=term("industry", "C33").id)
+        make_user(org, email="firm@weifang.example")
+        inspection = term("scenario", "online_inspection").id
+        db.session.commit()
+    page = browser_page
+    fill_login(page, live_server.url, "firm@weifang.example", TEST_PASSWORD)
+    page.goto(live_server.url + "/demands/new")
+    page.fill("#title", PLAIN_WORDS["title"])
+    page.fill("#description", PLAIN_WORDS["description"])
+    chip = page.locator(f'#term-suggestions button[data-kind="scenario"][data-term-id="{inspection}"]')
+    chip.wait_for()
+    assert "在线智能检测" in chip.inner_text() and chip.get_attribute("aria-pressed") == "false"
+    chip.click()
+    assert page.eval_on_selector("#scenario_ids", "s => Array.from(s.selectedOptions).map(o => o.value)") == [str(inspection)]
+    assert page.locator(f'#term-suggestions button[data-term-id="{inspection}"]').get_attribute("aria-pressed") == "true"
+    shot(page, "demand-suggest-01-chips")
+    page.click("[data-testid=save-publish]")
+    page.wait_for_load_state("networkidle")
+    assert "需求已发布" in page.content()  # a scenario was chosen: saved at once
