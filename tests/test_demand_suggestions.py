@@ -172,3 +172,39 @@ def test_chips_suggested_while_typing_choose_the_term_in_the_form(live_server, b
     page.click("[data-testid=save-publish]")
     page.wait_for_load_state("networkidle")
     assert "需求已发布" in page.content()  # a scenario was chosen: saved at once
+
+
+def test_existing_demands_get_inferred_scenarios_marked_until_the_firm_confirms_them(client, runner, db, firm):
+    from marketplace.demands.models import demand_scenario
+    from tests.conftest import make_demand
+
+    plain = make_demand(firm.org, title=PLAIN_WORDS["title"], description=PLAIN_WORDS["description"], scenarios=[],
+                        industry="C33")
+    tagged = make_demand(firm.org, title="已有场景的需求", scenarios=["energy_optimization"])
+    db.session.commit()
+
+    dry = runner.invoke(args=["demands", "infer-scenarios"])
+    assert dry.exit_code == 0 and "1 demands without scenarios; 1 inferred scenarios found" in dry.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(demand_scenario)) == 1
+
+    applied = runner.invoke(args=["demands", "infer-scenarios", "--apply"])
+    assert applied.exit_code == 0 and "1 inferred scenarios stored" in applied.output, applied.output
+    links = db.session.execute(sa.select(demand_scenario.c.demand_id, demand_scenario.c.inferred)
+                               .order_by(demand_scenario.c.demand_id)).all()
+    assert links == [(plain.id, True), (tagged.id, False)]
+    assert "0 demands without scenarios" in runner.invoke(args=["demands", "infer-scenarios", "--apply"]).output  # once only
+
+    # the filter finds it now; its page says the scenario was inferred, not chosen
+    assert PLAIN_WORDS["title"] in client.get("/demands/?scenario=online_inspection").get_data(as_text=True)
+    page = client.get(f"/demands/{plain.id}").get_data(as_text=True)
+    assert 'data-testid="inferred-scenario"' in page and "在线智能检测 · 推断" in page
+
+    # saving the demand's form (which shows the scenario chosen) confirms it
+    login(client, firm)
+    form = client.get(f"/demands/{plain.id}/edit").get_data(as_text=True)
+    assert selected_values(form, "scenario_ids") == [str(term("scenario", "online_inspection").id)]
+    data = new_demand_form(version=str(plain.version), scenario_ids=[term("scenario", "online_inspection").id], submit="1")
+    data.pop("publish")
+    assert client.post(f"/demands/{plain.id}/edit", data=data).status_code == 302
+    assert db.session.scalar(sa.select(demand_scenario.c.inferred).where(demand_scenario.c.demand_id == plain.id)) is False
+    assert 'data-testid="inferred-scenario"' not in client.get(f"/demands/{plain.id}").get_data(as_text=True)

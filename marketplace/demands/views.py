@@ -60,7 +60,7 @@ def detail(demand_id: int):
     matching = ranked is not None and bool(matches.pending("demand", [demand]))
     return render_template(
         "demands/detail.html", demand=demand, can_edit=access.can_edit(current_user, demand), ranked=ranked,
-        matching_pending=matching,
+        matching_pending=matching, inferred={term_id for _, term_id in services.inferred_scenario_ids([demand.id])},
         cancel_form=ReasonForm(), **bid_context.for_demand_page(demand),
     )
 
