@@ -113,3 +113,24 @@ def test_english_interface_searches_by_the_english_label(client, world):
     client.post("/language", data={"locale": "en", "next": "/"})
     html = client.get("/providers/", query_string={"q": "smart production scheduling"}).get_data(as_text=True)
     assert titles(html, "provider-name") == ["潍坊排程软件"]
+
+
+@pytest.mark.parametrize("url", ["/demands/?q=预测性维护", "/providers/?q=视觉检测", "/providers/?q=predictive+maintenance"])
+def test_a_search_makes_the_same_number_of_queries_for_more_matches(client, db, world, url):
+    from tests.test_page_queries import count_queries
+
+    def measure() -> int:
+        with count_queries() as counter:
+            assert client.get(url).status_code == 200
+        return counter.count
+
+    measure()  # warm: the glossaries are built once per process
+    few = measure()
+    firm = make_org("manufacturer", name="更多企业")
+    for i in range(8):
+        make_demand(firm, title=f"设备{i}预测性维护", scenarios=["predictive_maintenance"])
+        make_offering(make_org("provider", name=f"视觉服务商{i}"), title=f"视觉检测{i}",
+                      scenarios=["online_inspection", "predictive_maintenance"])
+    db.session.commit()
+    measure()  # the commit expired what the session held: reloaded once
+    assert measure() == few
