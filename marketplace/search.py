@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 MAX_TERMS = 8
 MAX_TOKENS = 12
 RELEVANCE = "relevance"
-TITLE_WEIGHT, BODY_WEIGHT, TAG_WEIGHT = 2.0, 1.0, 3.0
+TITLE_WEIGHT, BODY_WEIGHT, TAG_WEIGHT, WEAK_TAG_WEIGHT = 2.0, 1.0, 3.0, 1.0
 STOPWORD_WEIGHT = 0.2  # 智能, 系统, "ai": they rank a little, they never make a match on their own
 
 
@@ -52,9 +52,10 @@ class Search:
     weights: list[float]  # in the score
     need: int  # how many of the query's words (not stopwords) an item must contain to match on text alone
     terms: list = field(default_factory=list)  # taxonomy.inference.Term the query names
+    weak_terms: list = field(default_factory=list)  # terms one word of the query is part of
 
-    def term_ids(self, kind: str) -> list[int]:
-        return [t.id for t in self.terms if t.kind == kind]
+    def term_ids(self, kind: str, weak: bool = False) -> list[int]:
+        return [t.id for t in (self.weak_terms if weak else self.terms) if t.kind == kind]
 
     def names(self, term) -> bool:
         """Whether the query names this taxonomy term (its chip is highlighted)."""
@@ -87,7 +88,8 @@ def parse(q: str | None) -> Search | None:
         tokens = query_tokens(q)
         weights = [STOPWORD_WEIGHT if t in STOPWORDS else 1.0 for t in tokens]
         strong = sum(1 for w in weights if w == 1.0) or len(tokens)
-        cache[q] = Search(q, tokens, weights, need=math.ceil(strong / 2), terms=named_terms(q)) if tokens else None
+        named, weak = named_terms(q)
+        cache[q] = Search(q, tokens, weights, math.ceil(strong / 2), named, weak) if tokens else None
     return cache[q]
 
 
@@ -116,33 +118,45 @@ def _weighted(conditions, weights, factor: float = 1.0):
     return sum((sa.case((c, w * factor), else_=0.0) for c, w in zip(conditions, weights)), sa.literal(0.0))
 
 
-def _relevance(search: Search, title_hits, body_hits, tagged) -> tuple[sa.ColumnElement[bool], sa.ColumnElement]:
-    """(where, score) from per-token hit conditions and the tag condition."""
+def _relevance(search: Search, title_hits, body_hits, tags=()) -> tuple[sa.ColumnElement[bool], sa.ColumnElement]:
+    """(where, score) from per-token hit conditions and (condition, weight) tag conditions."""
     hits = [sa.or_(a, b) for a, b in zip(title_hits, body_hits)]
     strong = [h for h, w in zip(hits, search.weights) if w == 1.0] or hits
     if search.need <= 1:
         text_match = sa.or_(*strong)
     else:
         text_match = _weighted(strong, [1.0] * len(strong)) >= search.need
-    where = sa.or_(text_match, tagged) if tagged is not None else text_match
+    where = sa.or_(text_match, *(c for c, _ in tags))
     score = _weighted(title_hits, search.weights, TITLE_WEIGHT) + _weighted(body_hits, search.weights, BODY_WEIGHT)
-    if tagged is not None:
-        score = score + sa.case((tagged, TAG_WEIGHT), else_=0.0)
+    for condition, weight in tags:
+        score = score + sa.case((condition, weight), else_=0.0)
     return where, score
+
+
+def _tags(search: Search, condition) -> list:
+    """(condition, weight) for the strong and the weak terms the query names; condition(kind, ids)."""
+    out = []
+    for weak, weight in ((False, TAG_WEIGHT), (True, WEAK_TAG_WEIGHT)):
+        parts = [condition(kind, ids) for kind in ("scenario", "industry", "stage", "chain")
+                 if (ids := search.term_ids(kind, weak))]
+        if parts:
+            out.append((sa.or_(*parts), weight))
+    return out
 
 
 def search_demands(query: sa.Select, search: Search) -> tuple[sa.Select, sa.ColumnElement]:
     """The demands of `query` that match the search, and their relevance score for ordering."""
     from marketplace.demands.models import Demand, demand_scenario
 
-    tags = []
-    if ids := search.term_ids("scenario"):
-        tags.append(Demand.id.in_(sa.select(demand_scenario.c.demand_id).where(demand_scenario.c.term_id.in_(ids))))
-    for kind, column in (("industry", Demand.industry_id), ("stage", Demand.stage_id), ("chain", Demand.chain_id)):
-        if ids := search.term_ids(kind):
-            tags.append(column.in_(ids))
+    columns = {"industry": Demand.industry_id, "stage": Demand.stage_id, "chain": Demand.chain_id}
+
+    def tagged(kind, ids):
+        if kind == "scenario":
+            return Demand.id.in_(sa.select(demand_scenario.c.demand_id).where(demand_scenario.c.term_id.in_(ids)))
+        return columns[kind].in_(ids)
+
     where, score = _relevance(search, [_contains(Demand.title, t) for t in search.tokens],
-                              [_contains(Demand.description, t) for t in search.tokens], sa.or_(*tags) if tags else None)
+                              [_contains(Demand.description, t) for t in search.tokens], _tags(search, tagged))
     return query.where(where), score
 
 
@@ -153,20 +167,21 @@ def search_providers(query: sa.Select, search: Search) -> tuple[sa.Select, sa.Co
                                               offering_stage)
     from marketplace.orgs.models import Organisation
 
-    tags = []
-    for kind, table in (("scenario", offering_scenario), ("industry", offering_industry), ("stage", offering_stage),
-                        ("chain", offering_chain)):
-        if ids := search.term_ids(kind):
-            tags.append(Offering.id.in_(sa.select(table.c.offering_id).where(table.c.term_id.in_(ids))))
+    tables = {"scenario": offering_scenario, "industry": offering_industry, "stage": offering_stage,
+              "chain": offering_chain}
+
+    def tagged(kind, ids):
+        return Offering.id.in_(sa.select(tables[kind].c.offering_id).where(tables[kind].c.term_id.in_(ids)))
+
     offer_where, offer_score = _relevance(
         search, [_contains(Offering.title, t) for t in search.tokens],
         [sa.or_(_contains(Offering.summary, t), _contains(Offering.description, t)) for t in search.tokens],
-        sa.or_(*tags) if tags else None)
+        _tags(search, tagged))
     best = (sa.select(Offering.org_id, sa.func.max(offer_score).label("score"))
             .where(Offering.status == "published", offer_where).group_by(Offering.org_id).subquery("offering_match"))
     org_where, org_score = _relevance(
         search, [_contains(Organisation.name, t) for t in search.tokens],
-        [sa.or_(_contains(Organisation.intro, t), _contains(Organisation.capabilities, t)) for t in search.tokens], None)
+        [sa.or_(_contains(Organisation.intro, t), _contains(Organisation.capabilities, t)) for t in search.tokens])
     query = query.outerjoin(best, best.c.org_id == Organisation.id).where(sa.or_(org_where, best.c.score.is_not(None)))
     return query, org_score + sa.func.coalesce(best.c.score, 0.0)
 

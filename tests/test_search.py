@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.conftest import make_demand, make_offering, make_org
+from tests.conftest import make_demand, make_offering, make_org, term
 
 WORLD_DEMANDS = [
     # (title, description, scenarios)
@@ -134,3 +134,14 @@ def test_a_search_makes_the_same_number_of_queries_for_more_matches(client, db, 
     db.session.commit()
     measure()  # the commit expired what the session held: reloaded once
     assert measure() == few
+
+
+def test_a_term_only_one_word_of_the_query_names_ranks_below_the_term_the_query_names(client, db, world):
+    """“maintenance” is part of the stage “Maintenance and service”: such demands come after those
+    tagged “Predictive maintenance”."""
+    make_demand(make_org("manufacturer", name="运维企业"), title="售后服务派单", description="上门服务排队。", scenarios=[],
+                stage_id=term("stage", "maintenance_service").id)
+    db.session.commit()
+    found = titles(client.get("/demands/", query_string={"q": "predictive maintenance"}).get_data(as_text=True),
+                   "demand-title")
+    assert found == ["数控机床主轴健康管理", "售后服务派单"]

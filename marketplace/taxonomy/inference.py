@@ -82,21 +82,27 @@ def suggest(title: str | None, description: str | None) -> dict[str, list[Term]]
     return {kind: infer(text, kind, top) for kind, top in SUGGEST_TOP.items()}
 
 
-def named_terms(query: str) -> list[Term]:
-    """Terms a search query names: by label (zh or en, whole or a word of it, e.g. 预测性维护,
-    "predictive maintenance", 排产) or by the scenario glossary (视觉检测 → 在线智能检测)."""
+def named_terms(query: str) -> tuple[list[Term], list[Term]]:
+    """Terms a search query names, as (strong, weak). Strong: by label, zh or en (预测性维护,
+    "predictive maintenance", or the query is part of one: 排产), or by the scenario glossary
+    (视觉检测 → 在线智能检测). Weak: one word of a longer query is part of a label ("maintenance"
+    in "predictive maintenance" is part of the stage "Maintenance and service")."""
     q = clean(query, 200).lower()
     if not q:
-        return []
-    parts = [p for p in {q, *q.split()} if _specific(p)]
-    found: dict[int, Term] = {}
+        return [], []
+    words = [w for w in q.split() if w != q and _specific(w)]
+    strong: dict[int, Term] = {}
+    weak: dict[int, Term] = {}
     for t in terms():
         labels = [label.lower() for label in (t.label_zh, t.label_en) if label]
-        if any(p == label or p in label or (len(label) >= 2 and label in q) for p in parts for label in labels):
-            found[t.id] = t
+        if any(label in q or (_specific(q) and q in label) for label in labels):
+            strong[t.id] = t
+        elif any(w in label for w in words for label in labels):
+            weak[t.id] = t
     for t in infer(q, "scenario"):
-        found.setdefault(t.id, t)
-    return list(found.values())
+        strong.setdefault(t.id, t)
+        weak.pop(t.id, None)
+    return list(strong.values()), list(weak.values())
 
 
 def _specific(part: str) -> bool:
