@@ -229,9 +229,7 @@ def highlight(text: str | None, search: Search | None) -> Markup:
 
 def snippet(text: str | None, search: Search | None, width: int = 140) -> Markup:
     """A window of the text around its first matched word, escaped, with the words marked."""
-    from marketplace.matching.text import clean
-
-    text = clean(text or "")
+    text = " ".join((text or "").split())  # shown as typed: only whitespace is collapsed
     if len(text.lower()) != len(text):
         return Markup(escape(text[:width]))
     spans = _spans(text, search)
