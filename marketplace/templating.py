@@ -76,7 +76,9 @@ def nl2br(text: str) -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(term=term_label, money=money, date=_date, nl2br=nl2br)
+    from marketplace.search import highlight, snippet
+
+    app.jinja_env.filters.update(term=term_label, money=money, date=_date, nl2br=nl2br, highlight=highlight, snippet=snippet)
     app.jinja_env.globals.update(
         money_range=money_range, url_with=url_with, term_label=term_label, is_english=is_english,
         unread_notifications=unread_notifications, get_locale=get_locale,

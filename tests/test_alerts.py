@@ -36,7 +36,7 @@ def test_provider_saves_a_search_and_gets_new_matching_demands_once(app, client,
     assert search.params == {"q": "检测"}
 
     make_demand(firm, title="新的检测需求")
-    make_demand(firm, title="智能排产", description="排产")
+    make_demand(firm, title="智能排产", description="排产", scenarios=["smart_scheduling"])  # not tagged 在线智能检测
     bureau = make_org("bureau", name="淄博工信局", city="zibo")
     make_demand(firm, title="池内检测需求", visibility="pool", pool_id=make_pool(bureau).id)  # not visible to the provider
     db.session.commit()

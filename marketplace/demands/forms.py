@@ -67,6 +67,8 @@ class DemandForm(FlaskForm):
                           description=_l("Required when only pool members may see the demand."))
     list_id = SelectField(_l("Demand list"), coerce=int, validators=[Optional()])
     version = HiddenField()
+    # "1" once the form has shown the scenarios suggested from the text (demands/suggestions.py)
+    terms_reviewed = HiddenField()
     nonce = OnceField()
     submit = SubmitField(_l("Save draft"))
     publish = SubmitField(_l("Save and publish"))

@@ -20,7 +20,15 @@ DEMAND_STATUSES = ("draft", "open", "awarded", "closed", "cancelled")
 VISIBILITIES = ("public", "pool")
 LIST_STATUSES = ("draft", "published")
 
-demand_scenario = link_table("demand_scenario", "demand", "taxonomy_term")
+demand_scenario = sa.Table(
+    "demand_scenario",
+    Base.metadata,
+    sa.Column("demand_id", sa.ForeignKey("demand.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("term_id", sa.ForeignKey("taxonomy_term.id", ondelete="CASCADE"), primary_key=True),
+    # True: stored from the text by `flask demands infer-scenarios`, not yet confirmed by the firm
+    # (saving the demand's form confirms them: demands/services.py).
+    sa.Column("inferred", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
+)
 demand_voucher = link_table("demand_voucher", "demand", "taxonomy_term")
 
 

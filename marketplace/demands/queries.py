@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from marketplace.demands.models import Demand, demand_scenario
+from marketplace import search
 from marketplace.search import keyword_filter
 from marketplace.taxonomy.services import term_id_subquery
 
@@ -24,11 +25,12 @@ def row_options() -> tuple:
 
 
 def filtered_demands(base: sa.Select, args) -> sa.Select:
-    """Apply the browse filters in `args` (q, city, industry, chain, scenario, status, sort)."""
-    query = base
-    keyword = keyword_filter(args.get("q"), Demand.title, Demand.description)
-    if keyword is not None:
-        query = query.where(keyword)
+    """Apply the browse filters in `args` (q, city, industry, chain, scenario, status, sort).
+    With a query and no other sort chosen, the best matches come first (marketplace/search.py)."""
+    query, score = base, None
+    found = search.parse(args.get("q"))
+    if found is not None:
+        query, score = search.search_demands(query, found)
     for kind, column in (("city", Demand.city_id), ("industry", Demand.industry_id), ("chain", Demand.chain_id),
                          ("stage", Demand.stage_id)):
         if args.get(kind):
@@ -39,6 +41,8 @@ def filtered_demands(base: sa.Select, args) -> sa.Select:
         )
     if args.get("status") in ("draft", "open", "awarded", "closed", "cancelled"):
         query = query.where(Demand.status == args["status"])
+    if score is not None and search.wants_relevance(args, found):
+        return query.order_by(score.desc(), *SORTS["newest"]).options(*row_options())
     return query.order_by(*SORTS.get(args.get("sort") or "newest", SORTS["newest"])).options(*row_options())
 
 

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace.audit.services import record
 from marketplace.db import utc_now
-from marketplace.demands.models import Demand, DemandList
+from marketplace.demands.models import Demand, DemandList, demand_scenario
 from marketplace.extensions import db
 from marketplace.notifications.services import notify_org
 from marketplace.taxonomy.services import by_ids
@@ -41,6 +41,21 @@ def _apply(demand: Demand, data: dict, terms: dict | None = None) -> None:
             setattr(demand, attribute, [terms[i] for i in ids if i in terms] if terms is not None else by_ids(ids))
 
 
+def confirm_scenarios(demand: Demand) -> None:
+    """The firm saved the demand's scenarios: any that were inferred from its text are now confirmed."""
+    db.session.execute(sa.update(demand_scenario).where(demand_scenario.c.demand_id == demand.id,
+                                                        demand_scenario.c.inferred.is_(True)).values(inferred=False))
+
+
+def inferred_scenario_ids(demand_ids) -> set[tuple[int, int]]:
+    """(demand id, term id) of scenario links stored from the text and not yet confirmed."""
+    ids = list(demand_ids)
+    if not ids:
+        return set()
+    return set(db.session.execute(sa.select(demand_scenario.c.demand_id, demand_scenario.c.term_id)
+                                  .where(demand_scenario.c.demand_id.in_(ids), demand_scenario.c.inferred.is_(True))))
+
+
 def _check_list(org_id: int, list_id) -> None:
     if list_id:
         demand_list = db.session.get(DemandList, list_id)
@@ -70,6 +85,8 @@ def update_demand(demand: Demand, data: dict) -> Demand:
     _apply(demand, data)
     changed = sorted(name for name in FIELDS if str(getattr(demand, name)) != before[name])
     db.session.flush()
+    if "scenario_ids" in data:
+        confirm_scenarios(demand)
     record("demand.update", demand, changed=changed)
     return demand
 

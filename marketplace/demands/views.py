@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.bids import context as bid_context
-from marketplace import once
-from marketplace.demands import access, services
+from marketplace import once, search
+from marketplace.demands import access, services, suggestions
 from marketplace.demands.forms import DemandForm, ReasonForm, attach_error, is_stale
 from marketplace.demands.models import Demand, DemandList
 from marketplace.demands.queries import MINE_STATUSES, SORTS, bid_counts, filtered_demands, own_demands, status_counts
@@ -49,7 +49,8 @@ def browse():
         base = base.where(Demand.status == "open")
     page = paginate(filtered_demands(base, request.args))
     filters = {kind: code_choices(kind) for kind in ("city", "industry", "chain", "scenario")}
-    return render_template("demands/browse.html", page=page, filters=filters, sorts=list(SORTS))
+    return render_template("demands/browse.html", page=page, filters=filters, sorts=list(SORTS),
+                           search=search.parse(request.args.get("q")))
 
 
 @bp.route("/<int:demand_id>")
@@ -59,7 +60,7 @@ def detail(demand_id: int):
     matching = ranked is not None and bool(matches.pending("demand", [demand]))
     return render_template(
         "demands/detail.html", demand=demand, can_edit=access.can_edit(current_user, demand), ranked=ranked,
-        matching_pending=matching,
+        matching_pending=matching, inferred={term_id for _, term_id in services.inferred_scenario_ids([demand.id])},
         cancel_form=ReasonForm(), **bid_context.for_demand_page(demand),
     )
 
@@ -105,6 +106,8 @@ def new():
         form.industry_id.data = current_user.org.industry_id or 0
         form.list_id.data = request.args.get("list_id", 0, type=int)
     elif form.validate_on_submit():
+        if suggested := suggestions.offer_suggestions(form):
+            return render_template("demands/form.html", form=form, demand=None, suggested=suggested)
         earlier = once.claim(form.nonce.data)
         if earlier is not None:
             flash(_("This demand was already saved."), "info")
@@ -124,6 +127,14 @@ def new():
     return render_template("demands/form.html", form=form, demand=None)
 
 
+@bp.route("/suggest-terms", methods=["POST"])
+@login_required
+def suggest_terms():
+    """Terms suggested for the posted title and description, as JSON (for the form's chips)."""
+    require_manufacturer()
+    return suggestions.as_json(request.form.get("title", ""), request.form.get("description", ""))
+
+
 @bp.route("/<int:demand_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(demand_id: int):
@@ -140,6 +151,9 @@ def edit(demand_id: int):
         form.pool_id.data = demand.pool_id or 0
         form.list_id.data = demand.list_id or 0
     elif form.validate_on_submit():
+        # a demand that had scenarios and is saved without them lost them on purpose: no suggestions then
+        if not demand.scenarios and (suggested := suggestions.offer_suggestions(form)):
+            return render_template("demands/form.html", form=form, demand=demand, suggested=suggested)
         if is_stale(form, demand, _("Someone else saved this demand while you were editing. Your text is kept below; "
                                     "check the current version in another tab, then save again to replace it.")):
             status = 409

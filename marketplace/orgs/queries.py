@@ -11,7 +11,7 @@ from marketplace.extensions import db
 from marketplace.offerings.models import Offering, offering_chain, offering_industry, offering_scenario
 from marketplace.orgs.models import Organisation, org_service_city
 from marketplace.pools.models import Pool, PoolApplication
-from marketplace.search import keyword_filter
+from marketplace import search
 from marketplace.taxonomy.services import term_id_subquery
 
 SORTS = {
@@ -36,10 +36,10 @@ def _providers_with_offering_term(table: sa.Table, term) -> sa.Select:
 
 
 def filtered_providers(args) -> sa.Select:
-    query = sa.select(Organisation).where(Organisation.kind == "provider")
-    keyword = keyword_filter(args.get("q"), Organisation.name, Organisation.intro, Organisation.capabilities)
-    if keyword is not None:
-        query = query.where(keyword)
+    query, score = sa.select(Organisation).where(Organisation.kind == "provider"), None
+    found = search.parse(args.get("q"))
+    if found is not None:  # the profile or a published offering matches (marketplace/search.py)
+        query, score = search.search_providers(query, found)
     if args.get("city"):
         city = term_id_subquery("city", args["city"])
         query = query.where(sa.or_(
@@ -51,6 +51,8 @@ def filtered_providers(args) -> sa.Select:
             query = query.where(Organisation.id.in_(_providers_with_offering_term(table, term_id_subquery(kind, args[kind]))))
     if args.get("verified") == "1":
         query = query.where(Organisation.verified.is_(True))
+    if score is not None and search.wants_relevance(args, found):
+        return query.order_by(score.desc(), *SORTS["name"]).options(selectinload(Organisation.city))
     return query.order_by(*SORTS.get(args.get("sort") or "name", SORTS["name"])).options(selectinload(Organisation.city))
 
 

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from marketplace import search
 from marketplace.extensions import db
 from marketplace.offerings.formkit import fill_term_choices
 from marketplace.orgs import queries, services
@@ -21,8 +22,10 @@ def providers():
     page = paginate(queries.filtered_providers(request.args))
     filters = {kind: code_choices(kind) for kind in ("city", "industry", "chain", "scenario")}
     records = queries.track_records([org.id for org in page.items])
-    return render_template("orgs/providers.html", page=page, filters=filters, records=records, sorts=list(queries.SORTS),
-                           cards=queries.provider_cards([org.id for org in page.items]))
+    found = search.parse(request.args.get("q"))
+    sorts = ([search.RELEVANCE] if found else []) + list(queries.SORTS)
+    return render_template("orgs/providers.html", page=page, filters=filters, records=records, sorts=sorts,
+                           cards=queries.provider_cards([org.id for org in page.items]), search=found)
 
 
 @bp.route("/providers/<int:org_id>")
