@@ -99,3 +99,29 @@ def application_history(application: PoolApplication) -> list:
         sa.select(AuditEvent).where(AuditEvent.object_type == "pool_application", AuditEvent.object_id == application.id)
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(50)
     ))
+
+
+def notices(pool: Pool) -> list:
+    """Every notice of the pool, newest first, with its entries and their providers (no query per row)."""
+    from sqlalchemy.orm import selectinload
+
+    from marketplace.pools.models import NoticeEntry, PoolNotice
+
+    return list(db.session.scalars(
+        sa.select(PoolNotice).where(PoolNotice.pool_id == pool.id)
+        .order_by(PoolNotice.published_at.desc(), PoolNotice.id.desc())
+        .options(selectinload(PoolNotice.entries).joinedload(NoticeEntry.application).joinedload(PoolApplication.provider))
+    ))
+
+
+def objections(pool: Pool, args) -> sa.Select:
+    from sqlalchemy.orm import joinedload
+
+    from marketplace.pools.models import Objection, PoolNotice
+
+    query = (sa.select(Objection).join(PoolNotice).where(PoolNotice.pool_id == pool.id)
+             .options(joinedload(Objection.org), joinedload(Objection.notice),
+                      joinedload(Objection.application).joinedload(PoolApplication.provider)))
+    if args.get("status") in ("open", "sustained", "dismissed"):
+        query = query.where(Objection.status == args["status"])
+    return query.order_by((Objection.status == "open").desc(), Objection.lodged_at.desc(), Objection.id.desc())
