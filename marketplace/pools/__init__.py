@@ -8,7 +8,7 @@ MESSAGES.update({
     "pool_review.assigned": _l("You were assigned to review %(provider)s's application to “%(pool)s”: declare any conflict of interest, then score it."),
     "pool_review.recused": _l("%(reviewer)s declared a conflict of interest on %(provider)s's application to “%(pool)s”: assign another reviewer."),
     "notice.listed": _l("You are listed as proposed (拟入库) in the public notice of “%(pool)s”, until %(ends)s."),
-    "objection.lodged": _l("%(org)s lodged an objection against %(provider)s in the notice of “%(pool)s”."),
+    "objection.lodged": _l("%(objector)s lodged an objection against %(provider)s in the notice of “%(pool)s”."),
     "objection.answered": _l("The bureau answered your objection against %(provider)s in “%(pool)s”."),
     "objection.sustained": _l("An objection against your admission to “%(pool)s” was sustained; your application is under review again: %(reason)s"),
     "application.confirmed": _l("The notice period has ended: you are now a formal member (正式入库) of “%(pool)s”."),

@@ -122,7 +122,7 @@ def lodge(notice: PoolNotice, user, application_id: int, reasons: str, uploads: 
     application = entry.application
     record("application.objection_lodged", application, actor=user, objection_id=objection.id, notice_id=notice.id,
            org=user.org.name, files=[f.original_name for f in objection.files])
-    notify_org(notice.pool.bureau, "objection.lodged", objection_link(objection), org=user.org.name,
+    notify_org(notice.pool.bureau, "objection.lodged", objection_link(objection), objector=user.org.name,
                provider=application.provider.name, pool=notice.pool.name)
     return objection
 

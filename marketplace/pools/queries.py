@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 
 from marketplace.extensions import db
 from marketplace.orgs.models import Organisation
@@ -89,6 +90,7 @@ def members(pool: Pool, statuses=("admitted", "suspended")) -> list[PoolApplicat
         sa.select(PoolApplication).join(Organisation, PoolApplication.provider_org_id == Organisation.id)
         .where(PoolApplication.pool_id == pool.id, PoolApplication.status.in_(statuses))
         .order_by(PoolApplication.batch.asc().nulls_last(), PoolApplication.total_score.desc().nulls_last(), Organisation.name)
+        .options(contains_eager(PoolApplication.provider))
     ))
 
 
