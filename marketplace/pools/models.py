@@ -20,8 +20,6 @@ if TYPE_CHECKING:
 POOL_STATUSES = ("draft", "open", "closed", "archived")
 APPLICATION_STATUSES = ("submitted", "under_review", "admitted", "rejected", "withdrawn", "suspended", "removed")
 LIVE_APPLICATION_STATUSES = ("submitted", "under_review", "admitted", "suspended")
-# How an application's total is made from its reviewers' sheet totals.
-SCORE_RULES = ("mean", "trimmed")  # trimmed: drop the highest and the lowest sheet when there are 3 or more
 COI_STATES = ("pending", "none", "conflict")
 OBJECTION_STATUSES = ("open", "sustained", "dismissed")
 
@@ -35,7 +33,6 @@ class Pool(TimestampMixin, Base):
     __tablename__ = "pool"
     __table_args__ = (
         state_check("status", POOL_STATUSES),
-        state_check("score_rule", SCORE_RULES),
         sa.CheckConstraint("quota IS NULL OR quota > 0", name="quota_positive"),
         sa.CheckConstraint("opens_on IS NULL OR closes_on IS NULL OR opens_on <= closes_on", name="window_order"),
     )
@@ -55,6 +52,8 @@ class Pool(TimestampMixin, Base):
     notice_starts_on: Mapped[Optional[date]] = mapped_column()
     notice_ends_on: Mapped[Optional[date]] = mapped_column()
     recheck_months: Mapped[Optional[int]] = mapped_column()
+    # How an application's total is made from its panel's sheets: "mean", or "trimmed" (the highest and the
+    # lowest sheet dropped when there are 3 or more); the form offers only these.
     score_rule: Mapped[str] = mapped_column(sa.String(10), default="mean", server_default="mean")
     is_demo: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(default=1)
