@@ -157,8 +157,9 @@ def notice_state(pool: Pool, today: date | None = None) -> str:
 def default_notice(pool: Pool) -> str:
     from flask_babel import gettext as _
 
-    return _("After review, the providers listed below are proposed as members of “%(pool)s”. Objections may be sent "
-             "in writing to %(bureau)s during the notice period.", pool=pool.name, bureau=pool.bureau.name)
+    return _("After review, the providers listed below are proposed as members of “%(pool)s”. During the notice period "
+             "any organisation may lodge an objection on this page, with its reasons and evidence; %(bureau)s will answer "
+             "it.", pool=pool.name, bureau=pool.bureau.name)
 
 
 def appeal(application: PoolApplication, user, text: str) -> None:
