@@ -214,3 +214,29 @@ def test_panel_pages_by_role(client, db, panel):
     db.session.refresh(a1)
     db.session.refresh(application)
     assert a1.coi == "pending" and application.scores == [] and len(application.reviewers) == 2
+
+
+def test_the_bureau_takes_a_reviewer_off_the_panel_and_their_sheet_stops_counting(client, db, panel):
+    p, application = panel, panel["application"]
+    assign(client, p, p["r1"], p["r2"])
+    a1, a2 = assignment_of(db, application, p["r1"]), assignment_of(db, application, p["r2"])
+    for reviewer, assignment, points in ((p["r1"], a1, (30, 20, 20)), (p["r2"], a2, (40, 30, 30))):
+        login(client, reviewer)
+        declare(client, assignment)
+        client.post(f"/pools/reviews/{assignment.id}/scores", data=sheet(application, **full(points)))
+        client.post("/logout")
+    db.session.refresh(application)
+    assert application.total_score == Decimal("85.00")
+    url = f"/pools/applications/{application.id}/reviewers/{a2.id}/remove"
+    for who, expected in ((p["outsider"], 404), (p["provider_user"], 403)):
+        login(client, who)
+        assert client.post(url).status_code == expected
+        client.post("/logout")
+    assert client.post(url).status_code == 302 and len(application.reviewers) == 2  # anonymous: to the login page
+    login(client, p["officer"])
+    assert client.post(url).status_code == 302
+    db.session.refresh(application)
+    assert [a.reviewer_id for a in application.reviewers] == [p["r1"].id]
+    assert application.total_score == Decimal("70.00")
+    assert {s.scored_by_id for s in application.scores} == {p["r1"].id}
+    assert client.get(f"/pools/reviews/{a2.id}").status_code == 404

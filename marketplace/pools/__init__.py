@@ -15,6 +15,7 @@ MESSAGES.update({
 })
 ACTION_LABELS.update({
     "application.reviewer_assigned": _l("Reviewer assigned"),
+    "application.reviewer_removed": _l("Reviewer taken off the panel"),
     "application.coi_declared": _l("Conflict of interest declared"),
     "application.objection_lodged": _l("Objection lodged"),
     "application.objection_sustained": _l("Objection sustained"),

@@ -57,6 +57,20 @@ def assign(application: PoolApplication, officer, reviewer_ids: list[int]) -> li
     return added
 
 
+def unassign(assignment: ReviewAssignment, officer) -> None:
+    """Take a reviewer off the panel while the application is pending; their sheet goes with them."""
+    application = assignment.application
+    _require_pending(application)
+    for score in [s for s in application.scores if s.scored_by_id == assignment.reviewer_id]:
+        application.scores.remove(score)
+    application.reviewers.remove(assignment)
+    db.session.flush()
+    application.total_score = scoring.compute_total(application)
+    record("application.reviewer_removed", application, actor=officer, reviewer_id=assignment.reviewer_id,
+           reviewer=assignment.reviewer.name)
+    db.session.flush()
+
+
 def _own(assignment: ReviewAssignment, user) -> None:
     if user is None or user.id != assignment.reviewer_id:
         raise PoolError(_l("Only the assigned reviewer can fill in this sheet."), status=403)

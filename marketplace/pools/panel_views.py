@@ -55,6 +55,26 @@ def assign_reviewers(application_id: int):
     return redirect(url_for("pools.review", application_id=application.id))
 
 
+@bp.route("/applications/<int:application_id>/reviewers/<int:assignment_id>/remove", methods=["POST"])
+@login_required
+def unassign_reviewer(application_id: int, assignment_id: int):
+    from marketplace.pools.review_views import render_review
+
+    application = access.managed_application_or_404(application_id)
+    assignment = next((a for a in application.reviewers if a.id == assignment_id), None)
+    if assignment is None:
+        abort(404)
+    name = assignment.reviewer.name
+    try:
+        panel.unassign(assignment, current_user)
+    except PoolError as error:
+        db.session.rollback()
+        return render_review(application, problem=str(error.message), status=error.status)
+    db.session.commit()
+    flash(_("%(name)s was taken off the panel; their sheet no longer counts.", name=name), "success")
+    return redirect(url_for("pools.review", application_id=application.id))
+
+
 # ----------------------------------------------------------------------------- the reviewer
 
 @bp.route("/reviews")
