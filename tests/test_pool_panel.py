@@ -240,3 +240,53 @@ def test_the_bureau_takes_a_reviewer_off_the_panel_and_their_sheet_stops_countin
     assert application.total_score == Decimal("70.00")
     assert {s.scored_by_id for s in application.scores} == {p["r1"].id}
     assert client.get(f"/pools/reviews/{a2.id}").status_code == 404
+
+
+def test_two_reviewers_saving_at_the_same_moment_both_count(pg_app):
+    """PostgreSQL: each save rewrites the application's total; neither reviewer's sheet is lost or refused."""
+    import threading
+
+    from marketplace.extensions import db
+    from marketplace.pools import panel as panel_services
+    from marketplace.pools.models import PoolApplication, ReviewAssignment
+
+    bureau = make_org("bureau", "淄博市工信局", city="zibo")
+    officer, r1, r2 = make_user(bureau), make_user(bureau), make_user(bureau)
+    pool = make_pool(bureau)
+    application = make_application(pool, make_org("provider", "鲁智科技"))
+    application.reviewers = [ReviewAssignment(reviewer_id=r.id, coi="none") for r in (r1, r2)]
+    db.session.commit()
+    items = [item.id for item in pool.rubric_items]
+    jobs = [(r1.id, (30, 20, 20)), (r2.id, (40, 30, 30))]
+    application_id = application.id
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def save(user_id: int, points) -> None:
+        from marketplace.auth.models import User
+
+        with pg_app.test_request_context(method="POST"):
+            me = db.session.get(User, user_id)
+            assignment = db.session.scalar(sa.select(ReviewAssignment).where(
+                ReviewAssignment.application_id == application_id, ReviewAssignment.reviewer_id == user_id))
+            assignment.application.scores  # both requests have read the application before either writes
+            barrier.wait()
+            try:
+                panel_services.save_sheet(assignment, me, {i: (Decimal(p), "") for i, p in zip(items, points)})
+                db.session.commit()
+                outcomes.append("saved")
+            except Exception as error:  # noqa: BLE001 - the test reports what went wrong
+                db.session.rollback()
+                outcomes.append(type(error).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=save, args=job) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert outcomes == ["saved", "saved"]
+    fresh = db.session.get(PoolApplication, application_id)
+    assert len(fresh.scores) == 6 and fresh.total_score == Decimal("85.00")

@@ -20,6 +20,12 @@ from marketplace.pools.models import PoolApplication, ReviewAssignment
 from marketplace.pools.review import _require_pending, review_link, write_sheet
 
 
+def _lock(application: PoolApplication) -> None:
+    """Re-read the application under a row lock: reviewers of one panel save at the same moment, and each
+    save rewrites the application's total (its version), which would otherwise fail the later one."""
+    db.session.refresh(application, with_for_update=True)
+
+
 def sheet_link(assignment: ReviewAssignment) -> str:
     return path_for("pools.review_sheet", assignment_id=assignment.id)
 
@@ -80,6 +86,7 @@ def declare_coi(assignment: ReviewAssignment, user, conflict: bool, note: str) -
     """Once per assignment: no conflict (the reviewer may score), or a conflict (recused, bureau reassigns)."""
     _own(assignment, user)
     application = assignment.application
+    _lock(application)
     _require_pending(application)
     if assignment.coi != "pending":
         raise PoolError(_l("The conflict of interest has already been declared for this application."), status=409)
@@ -102,6 +109,7 @@ def declare_coi(assignment: ReviewAssignment, user, conflict: bool, note: str) -
 def save_sheet(assignment: ReviewAssignment, user, entries: dict[int, tuple[Decimal | None, str]]) -> None:
     _own(assignment, user)
     application = assignment.application
+    _lock(application)
     _require_pending(application)
     if assignment.coi == "pending":
         raise PoolError(_l("Declare whether you have a conflict of interest before scoring."), status=409)
