@@ -39,6 +39,7 @@ def eligible_reviewers(application: PoolApplication) -> list[User]:
 
 
 def assign(application: PoolApplication, officer, reviewer_ids: list[int]) -> list[ReviewAssignment]:
+    _lock(application)
     _require_pending(application)
     choosable = {u.id: u for u in eligible_reviewers(application)}
     chosen = [choosable.get(i) for i in dict.fromkeys(reviewer_ids)]
@@ -66,6 +67,7 @@ def assign(application: PoolApplication, officer, reviewer_ids: list[int]) -> li
 def unassign(assignment: ReviewAssignment, officer) -> None:
     """Take a reviewer off the panel while the application is pending; their sheet goes with them."""
     application = assignment.application
+    _lock(application)
     _require_pending(application)
     for score in [s for s in application.scores if s.scored_by_id == assignment.reviewer_id]:
         application.scores.remove(score)
