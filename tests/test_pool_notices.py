@@ -241,3 +241,17 @@ def test_objection_pages_by_role(client, db, world):
         client.post("/logout")
     db.session.refresh(objection)
     assert objection.status == "open"
+
+
+def test_the_archive_and_the_objection_form_in_english(client, db, world):
+    w = world
+    publish(client, db, w)
+    notice = notices(db, w["pool"])[0]
+    client.set_cookie("locale", "en")
+    archive = client.get(f"/pools/{w['pool'].id}/notices").get_data(as_text=True)
+    assert "Public notices" in archive and "Proposed (拟入库)" in archive and "Log in to lodge an objection" in archive
+    w["firm_user"].locale = "en"
+    db.session.commit()
+    login(client, w["firm_user"])
+    form = client.get(f"/pools/notices/{notice.id}/objection").get_data(as_text=True)
+    assert "Objection against" in form and "Evidence (PDF, optional)" in form and "鲁智科技" in form
