@@ -36,6 +36,7 @@ ROLE_MENUS = {
         ("dashboard.index", _l("Dashboard")),
         ("vouchers.manage", _l("Voucher schemes")),
         ("events.manage", _l("My events")),
+        ("pools.my_reviews", _l("My reviews")),  # applications assigned to this officer as an expert reviewer
         ("audit.log", _l("Audit log")),
         ("api.ocds_export", _l("Open data (OCDS)")),  # the city's awarded and closed demands as one file
     ],

@@ -399,6 +399,9 @@ class _Loader:
         self.load_offerings()
         self.load_demands()
         self.load_applications()
+        from marketplace.pools.demo import load_notices  # the pools area's kept notices (公示)
+
+        load_notices(self)
         self.load_bids()
         self.load_reviews()
         from marketplace.questions.seeding import load_questions  # the Q&A area's demo questions

@@ -53,6 +53,12 @@ def world(app, db, monkeypatch):
 
     chain_list = DemandList(title="潍坊动力装备链清单", publisher_org_id=bureau.id, status="published")
     db.session.add(chain_list)
+    from datetime import date, timedelta
+
+    from marketplace.pools.models import NoticeEntry, Objection, PoolNotice, ReviewAssignment
+
+    notice = PoolNotice(pool_id=pool.id, batch="首批", text="公示", starts_on=date.today(), ends_on=date.today() + timedelta(days=7))
+    db.session.add(notice)
     db.session.commit()
     state = {"officer": officer, "owner": owner, "seller": seller, "firm": firm, "provider": provider, "pool": pool,
              "list": chain_list, "n": 0, "offering": None}
@@ -64,7 +70,10 @@ def world(app, db, monkeypatch):
         for _ in range(n):
             i = state["n"] = state["n"] + 1
             other = make_org("provider", name=f"服务商{i}")
-            make_application(pool, other, status="admitted")
+            member = make_application(pool, other, status="admitted")
+            db.session.add_all([NoticeEntry(notice_id=notice.id, application_id=member.id),
+                                Objection(notice_id=notice.id, application_id=member.id, org_id=firm.id, reasons="异议"),
+                                ReviewAssignment(application_id=member.id, reviewer_id=officer.id)])
             offering = make_offering(other, title=f"视觉检测方案{i}")
             mine = make_offering(provider, title=f"我的方案{i}")
             demand = make_demand(make_org("manufacturer", name=f"企业{i}"), title=f"缺陷检测需求{i}", list_id=chain_list.id)
@@ -98,6 +107,10 @@ PAGES = [
     ("officer", "/chain-lists/{list}"),
     ("officer", "/exports/demands.csv"),
     ("officer", "/exports/funnel.csv"),
+    ("officer", "/pools/reviews"),
+    ("officer", "/pools/{pool}/notices"),
+    ("officer", "/pools/{pool}/objections"),
+    ("owner", "/pools/{pool}"),
 ]
 
 
@@ -107,7 +120,7 @@ def test_queries_per_page_do_not_grow_with_rows(app, client, world, who, url):
     app.config["MATCHING_ENABLED"] = True
 
     def measure() -> int:
-        page = url.format(list=world["list"].id)
+        page = url.format(list=world["list"].id, pool=world["pool"].id)
         with count_queries() as counter:
             response = client.get(page)
         assert response.status_code == 200, (page, response.status_code)

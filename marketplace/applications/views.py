@@ -39,6 +39,8 @@ HISTORY_LABELS = {
     "application.removed": _l("Removed from the pool"),
     "application.reinstated": _l("Membership reinstated"),
     "application.rechecked": _l("Periodic re-check"),
+    "application.reopened_by_objection": _l("An objection was sustained: taken out of the batch, under review again"),
+    "application.confirmed": _l("Formally admitted (正式入库)"),
 }
 
 

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from marketplace.db import utc_now
+from marketplace.pdf import new_document
 
 VENUE_OFFSET = timedelta(hours=8)  # slots are stored in venue time (Asia/Shanghai, no DST)
-# Debian's fonts-noto-cjk; index 2 of the collection is Simplified Chinese.
-CJK_FONTS = [("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
-             ("/usr/share/fonts/opentype/noto/NotoSansCJKsc-Regular.otf", 0)]
-
-
-class FontMissing(RuntimeError):
-    """No CJK font on this server, so a PDF would print empty boxes."""
 
 
 def _counterpart(meeting, registration):
@@ -59,22 +52,10 @@ def ics(event, registration, meetings, english: bool) -> str:
     return "\r\n".join(part for line in lines for part in _fold(line)) + "\r\n"
 
 
-def _font() -> tuple[str, int]:
-    for path, index in CJK_FONTS:
-        if Path(path).exists():
-            return path, index
-    raise FontMissing("install fonts-noto-cjk")
-
-
 def pdf(event, registration, meetings, checkin_url: str, english: bool) -> bytes:
     import segno
-    from fpdf import FPDF
 
-    path, index = _font()
-    doc = FPDF(format="A4")
-    doc.set_auto_page_break(True, margin=15)
-    doc.add_page()
-    doc.add_font("cjk", fname=path, collection_font_number=index)
+    doc = new_document()
     doc.set_font("cjk", size=16)
     doc.multi_cell(0, 9, event.title, new_x="LMARGIN", new_y="NEXT")
     doc.set_font("cjk", size=10)

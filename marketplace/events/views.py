@@ -17,6 +17,7 @@ from marketplace.events.models import Event, Meeting, MeetingRequest
 from marketplace.events.services import EventError
 from marketplace.extensions import db
 from marketplace.i18n import is_english
+from marketplace.pdf import FontMissing
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
@@ -295,7 +296,7 @@ def agenda_pdf(event_id: int):
     checkin_url = url_for("events.checkin_scan", token=registration.checkin_token, _external=True)
     try:
         body = agenda_files.pdf(event, registration, queries.agenda(registration), checkin_url, english=is_english())
-    except agenda_files.FontMissing:
+    except FontMissing:
         from marketplace.errors import fail
 
         fail(503, _("The PDF agenda needs the Noto CJK font on the server (Debian package fonts-noto-cjk). "

@@ -19,7 +19,7 @@ IMMEDIATE = {
     "bid.awarded", "invitation.received", "application.admitted", "application.rejected",
     "application.suspended", "application.removed", "message.received", "question.answered",
     "question.asked", "reminder.deadline_near", "reminder.rescued", "reminder.pool_recheck",
-    "reminder.notice_ended",
+    "reminder.notice_ended", "application.confirmed", "objection.sustained", "objection.lodged", "pool_review.assigned",
 }
 IN_APP_ONLY = {"welcome"}
 # No second immediate email of the same kind to the same person within this time (a lively

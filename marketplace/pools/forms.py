@@ -4,9 +4,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DecimalField, FieldList, Form, FormField, HiddenField, IntegerField,
-                     SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField)
+                     MultipleFileField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from marketplace.applications import files as pdf_files
+from marketplace.applications.forms import checked_pdfs
 from marketplace.demands.forms import parsed
 from marketplace.once import OnceField
 
@@ -46,6 +48,10 @@ class PoolForm(FlaskForm):
                          description=_l("Leave empty for no limit."))
     recheck_months = IntegerField(_l("Re-check members every (months)"),
                                   validators=[Optional(), parsed, NumberRange(min=1, max=60, message=_l("Between 1 and 60."))])
+    score_rule = SelectField(_l("Expert panel total"), default="mean",
+                             choices=[("mean", _l("Mean of the reviewers’ sheets")),
+                                      ("trimmed", _l("Trimmed mean: drop the highest and the lowest sheet (3 or more reviewers)"))],
+                             description=_l("How an application’s total is made from its reviewers’ score sheets."))
     rubric = FieldList(FormField(RubricRowForm), min_entries=RUBRIC_ROWS, max_entries=RUBRIC_ROWS)
     version = HiddenField()
     nonce = OnceField()
@@ -128,14 +134,60 @@ class AppealAnswerForm(FlaskForm):
     submit = SubmitField(_l("Answer the appeal"))
 
 
+class AssignReviewersForm(FlaskForm):
+    reviewer_ids = SelectMultipleField(_l("Reviewers"), coerce=int,
+                                       validators=[DataRequired(_l("Choose at least one reviewer."))],
+                                       description=_l("Users of your bureau. Each declares any conflict of interest before scoring."))
+    submit = SubmitField(_l("Assign to the panel"))
+
+
+class CoiForm(FlaskForm):
+    coi = RadioField(_l("Conflict of interest"), validators=[DataRequired(_l("Please choose one."))],
+                     choices=[("none", _l("I have no conflict of interest with this applicant")),
+                              ("conflict", _l("I have a conflict of interest and withdraw from this review"))])
+    coi_note = TextAreaField(_l("Describe the conflict"), validators=[Length(max=2000)], render_kw={"rows": 2},
+                             description=_l("Required when you declare a conflict; the bureau sees it."))
+    submit = SubmitField(_l("Declare"))
+
+    def validate_coi_note(self, field) -> None:
+        if self.coi.data == "conflict" and not (field.data or "").strip():
+            raise ValidationError(_l("Please describe the conflict of interest."))
+
+
 class NoticeForm(FlaskForm):
     notice_text = TextAreaField(_l("Notice text"), validators=[DataRequired(_l("Please write the notice.")), Length(max=10000)],
                                 render_kw={"rows": 6})
     notice_starts_on = DateField(_l("Notice period from"), validators=[DataRequired(_l("Please give the first day."))], render_kw=DATE)
     notice_ends_on = DateField(_l("Notice period until"), validators=[DataRequired(_l("Please give the last day."))], render_kw=DATE)
+    batch = StringField(_l("Batch"), validators=[Length(max=80)], description=_l("e.g. 首批入库; empty: the listed members’ batch"))
     version = HiddenField()
     submit = SubmitField(_l("Publish the notice"))
 
     def validate_notice_ends_on(self, field) -> None:
         if field.data and self.notice_starts_on.data and field.data < self.notice_starts_on.data:
             raise ValidationError(_l("The last day must not be before the first day."))
+
+
+class ObjectionForm(FlaskForm):
+    application_id = SelectField(_l("Objection against"), coerce=int,
+                                 validators=[DataRequired(_l("Choose a provider listed in this notice."))])
+    reasons = TextAreaField(_l("Reasons"), render_kw={"rows": 6},
+                            validators=[DataRequired(_l("Please give the reasons for the objection.")), Length(max=10000)],
+                            description=_l("Facts the bureau can check: what is wrong, since when, who can confirm it."))
+    attachments = MultipleFileField(
+        _l("Evidence (PDF, optional)"), validators=[checked_pdfs],
+        render_kw={"accept": "application/pdf,.pdf", "data-max-total": pdf_files.MAX_TOTAL_BYTES,
+                   "data-max-files": pdf_files.MAX_FILES, "data-too-large": pdf_files.TOO_LARGE_TOGETHER,
+                   "data-too-many": _l("Attach at most %(n)d files.", n=pdf_files.MAX_FILES)},
+        description=_l("Up to 5 PDF files, 10 MB in total. Choose them again if the form shows an error."))
+    nonce = OnceField()
+    submit = SubmitField(_l("Lodge the objection"))
+
+
+class ObjectionAnswerForm(FlaskForm):
+    outcome = RadioField(_l("Answer"), validators=[DataRequired(_l("Choose an answer."))],
+                         choices=[("dismissed", _l("Dismiss: the provider stays in the batch")),
+                                  ("sustained", _l("Sustain: take the provider out of the batch and review it again"))])
+    reply = TextAreaField(_l("Reply to the objector"), validators=[DataRequired(_l("Please write the reply to the objector.")),
+                                                                  Length(max=10000)], render_kw={"rows": 4})
+    submit = SubmitField(_l("Answer the objection"))

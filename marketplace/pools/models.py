@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 POOL_STATUSES = ("draft", "open", "closed", "archived")
 APPLICATION_STATUSES = ("submitted", "under_review", "admitted", "rejected", "withdrawn", "suspended", "removed")
 LIVE_APPLICATION_STATUSES = ("submitted", "under_review", "admitted", "suspended")
+COI_STATES = ("pending", "none", "conflict")
+OBJECTION_STATUSES = ("open", "sustained", "dismissed")
 
 pool_industry = link_table("pool_industry", "pool", "taxonomy_term")
 pool_scenario = link_table("pool_scenario", "pool", "taxonomy_term")
@@ -50,6 +52,9 @@ class Pool(TimestampMixin, Base):
     notice_starts_on: Mapped[Optional[date]] = mapped_column()
     notice_ends_on: Mapped[Optional[date]] = mapped_column()
     recheck_months: Mapped[Optional[int]] = mapped_column()
+    # How an application's total is made from its panel's sheets: "mean", or "trimmed" (the highest and the
+    # lowest sheet dropped when there are 3 or more); the form offers only these.
+    score_rule: Mapped[str] = mapped_column(sa.String(10), default="mean", server_default="mean")
     is_demo: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(default=1)
     __mapper_args__ = {"version_id_col": version}
@@ -113,6 +118,9 @@ class PoolApplication(TimestampMixin, Base):
     # How the bureau answered the (single) appeal: "" (not yet), "upheld" or "reopened".
     appeal_outcome: Mapped[str] = mapped_column(sa.String(12), default="")
     last_checked_on: Mapped[Optional[date]] = mapped_column()
+    # 正式入库: set when the notice period listing this admitted application ended without a sustained objection.
+    # Admitted without it: 拟入库 (proposed).
+    confirmed_at: Mapped[Optional[datetime]] = mapped_column()
     is_demo: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(default=1)
     __mapper_args__ = {"version_id_col": version}
@@ -127,12 +135,17 @@ class PoolApplication(TimestampMixin, Base):
         back_populates="application", cascade="all, delete-orphan", order_by="Attachment.id"
     )
     decided_by: Mapped[Optional["User"]] = relationship()
+    reviewers: Mapped[list["ReviewAssignment"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="ReviewAssignment.id"
+    )
 
 
 class ApplicationScore(Base):
+    """One rubric item's points on one reviewer's sheet. Without a panel the bureau keeps one sheet."""
+
     __tablename__ = "application_score"
     __table_args__ = (
-        sa.UniqueConstraint("application_id", "rubric_item_id"),
+        sa.UniqueConstraint("application_id", "rubric_item_id", "scored_by_id"),
         sa.CheckConstraint("points >= 0", name="points_nonneg"),
     )
 
@@ -170,3 +183,113 @@ class Attachment(Base):
     @property
     def sha256(self) -> str:
         return self.file.sha256
+
+
+class ReviewAssignment(Base):
+    """A reviewer of the expert panel on one application: a user of the bureau that runs the pool.
+    The reviewer declares a conflict of interest (or none) before scoring; a conflict recuses them."""
+
+    __tablename__ = "review_assignment"
+    __table_args__ = (sa.UniqueConstraint("application_id", "reviewer_id"), state_check("coi", COI_STATES))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("pool_application.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    assigned_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
+    assigned_at: Mapped[datetime] = mapped_column(default=utc_now)
+    coi: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    coi_note: Mapped[str] = mapped_column(sa.Text, default="")
+    coi_declared_at: Mapped[Optional[datetime]] = mapped_column()
+
+    application: Mapped[PoolApplication] = relationship(back_populates="reviewers")
+    reviewer: Mapped["User"] = relationship(foreign_keys=[reviewer_id])
+
+    @property
+    def recused(self) -> bool:
+        return self.coi == "conflict"
+
+
+class PoolNotice(Base):
+    """One published 公示 of a batch. Notices are kept: a new batch adds a notice, never replaces one."""
+
+    __tablename__ = "pool_notice"
+    __table_args__ = (sa.CheckConstraint("starts_on <= ends_on", name="period_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(sa.ForeignKey("pool.id", ondelete="CASCADE"), index=True)
+    batch: Mapped[str] = mapped_column(sa.String(80), default="")
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    starts_on: Mapped[date] = mapped_column()
+    ends_on: Mapped[date] = mapped_column()
+    published_at: Mapped[datetime] = mapped_column(default=utc_now)
+    published_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
+    # When the period ended and every listed application was settled (正式入库 or removed).
+    finalised_at: Mapped[Optional[datetime]] = mapped_column()
+    is_demo: Mapped[bool] = mapped_column(default=False)
+
+    pool: Mapped[Pool] = relationship()
+    entries: Mapped[list["NoticeEntry"]] = relationship(back_populates="notice", cascade="all, delete-orphan",
+                                                        order_by="NoticeEntry.id")
+    objections: Mapped[list["Objection"]] = relationship(back_populates="notice", cascade="all, delete-orphan",
+                                                         order_by="Objection.id")
+
+
+class NoticeEntry(Base):
+    """An application listed in a notice. A sustained objection takes it out of the batch (removed_at)."""
+
+    __tablename__ = "notice_entry"
+    __table_args__ = (sa.UniqueConstraint("notice_id", "application_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(sa.ForeignKey("pool_notice.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("pool_application.id", ondelete="CASCADE"), index=True)
+    removed_at: Mapped[Optional[datetime]] = mapped_column()
+
+    notice: Mapped[PoolNotice] = relationship(back_populates="entries")
+    application: Mapped[PoolApplication] = relationship()
+
+
+class Objection(Base):
+    """异议: lodged during a notice period by a logged-in organisation against one listed application."""
+
+    __tablename__ = "objection"
+    __table_args__ = (
+        state_check("status", OBJECTION_STATUSES),
+        sa.CheckConstraint("status = 'open' OR reply <> ''", name="answer_has_reply"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(sa.ForeignKey("pool_notice.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("pool_application.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
+    reasons: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(10), default="open", index=True)
+    reply: Mapped[str] = mapped_column(sa.Text, default="")
+    lodged_at: Mapped[datetime] = mapped_column(default=utc_now)
+    answered_at: Mapped[Optional[datetime]] = mapped_column()
+    answered_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    notice: Mapped[PoolNotice] = relationship(back_populates="objections")
+    application: Mapped[PoolApplication] = relationship()
+    org: Mapped["Organisation"] = relationship()
+    files: Mapped[list["ObjectionFile"]] = relationship(back_populates="objection", cascade="all, delete-orphan",
+                                                        order_by="ObjectionFile.id")
+
+
+class ObjectionFile(Base):
+    """A PDF attached to an objection; its bytes are a StoredFile."""
+
+    __tablename__ = "objection_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    objection_id: Mapped[int] = mapped_column(sa.ForeignKey("objection.id", ondelete="CASCADE"), index=True)
+    file_id: Mapped[int] = mapped_column(sa.ForeignKey("stored_file.id"), unique=True)
+    original_name: Mapped[str] = mapped_column(sa.String(255))
+
+    objection: Mapped[Objection] = relationship(back_populates="files")
+    file: Mapped["StoredFile"] = relationship(lazy="joined", cascade="all, delete-orphan", single_parent=True)
+
+    @property
+    def size_bytes(self) -> int:
+        return self.file.size_bytes

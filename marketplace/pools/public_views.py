@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from marketplace.extensions import db
 from marketplace.pagination import paginate
-from marketplace.pools import access, queries, services
+from marketplace.pools import access, notices, queries, services
 from marketplace.pools.models import Pool
 from marketplace.pools.views import bp
 from marketplace.taxonomy.services import code_choices
@@ -51,8 +51,10 @@ def public_detail(pool_id: int):
     if not access.can_view_public(pool):
         if not access.can_manage(current_user, pool):
             abort(404)
+    notice = notices.latest(pool)
     return render_template(
-        "pools/public_detail.html", pool=pool, members=queries.members(pool, ("admitted",)),
-        notice=services.notice_state(pool), accepting=services.accepting_applications(pool),
+        "pools/public_detail.html", pool=pool, members=queries.members(pool, ("admitted",)), notice=notice,
+        notice_state=notices.state(notice) if notice else "", may_object=notice is not None and notices.may_object(current_user, notice),
+        accepting=services.accepting_applications(pool),
         left=services.places_left(pool), apply_url=apply_url(pool), can_manage=access.can_manage(current_user, pool),
     )

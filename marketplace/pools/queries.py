@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 
 from marketplace.extensions import db
 from marketplace.orgs.models import Organisation
@@ -89,6 +90,7 @@ def members(pool: Pool, statuses=("admitted", "suspended")) -> list[PoolApplicat
         sa.select(PoolApplication).join(Organisation, PoolApplication.provider_org_id == Organisation.id)
         .where(PoolApplication.pool_id == pool.id, PoolApplication.status.in_(statuses))
         .order_by(PoolApplication.batch.asc().nulls_last(), PoolApplication.total_score.desc().nulls_last(), Organisation.name)
+        .options(contains_eager(PoolApplication.provider))
     ))
 
 
@@ -99,3 +101,29 @@ def application_history(application: PoolApplication) -> list:
         sa.select(AuditEvent).where(AuditEvent.object_type == "pool_application", AuditEvent.object_id == application.id)
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(50)
     ))
+
+
+def notices(pool: Pool) -> list:
+    """Every notice of the pool, newest first, with its entries and their providers (no query per row)."""
+    from sqlalchemy.orm import selectinload
+
+    from marketplace.pools.models import NoticeEntry, PoolNotice
+
+    return list(db.session.scalars(
+        sa.select(PoolNotice).where(PoolNotice.pool_id == pool.id)
+        .order_by(PoolNotice.published_at.desc(), PoolNotice.id.desc())
+        .options(selectinload(PoolNotice.entries).joinedload(NoticeEntry.application).joinedload(PoolApplication.provider))
+    ))
+
+
+def objections(pool: Pool, args) -> sa.Select:
+    from sqlalchemy.orm import joinedload
+
+    from marketplace.pools.models import Objection, PoolNotice
+
+    query = (sa.select(Objection).join(PoolNotice).where(PoolNotice.pool_id == pool.id)
+             .options(joinedload(Objection.org), joinedload(Objection.notice),
+                      joinedload(Objection.application).joinedload(PoolApplication.provider)))
+    if args.get("status") in ("open", "sustained", "dismissed"):
+        query = query.where(Objection.status == args["status"])
+    return query.order_by((Objection.status == "open").desc(), Objection.lodged_at.desc(), Objection.id.desc())

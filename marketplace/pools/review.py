@@ -17,6 +17,7 @@ from marketplace.extensions import db
 from marketplace.pools.links import path_for
 from marketplace.notifications.services import notify_org
 from marketplace.pools.errors import PoolError
+from marketplace.pools import scoring
 from marketplace.pools.models import ApplicationScore, PoolApplication
 from marketplace.pools.services import MEMBER_STATUSES, PENDING_STATUSES, check_version, places_left
 from marketplace.navigation import status_label
@@ -55,10 +56,20 @@ def submitted_in_window(application: PoolApplication) -> bool:
 # ----------------------------------------------------------------------------- scores
 
 def save_scores(application: PoolApplication, user, version, entries: dict[int, tuple[Decimal | None, str]]) -> None:
-    """entries: rubric item id -> (points or None, comment). Empty points leave the item unscored."""
+    """The bureau's own sheet, for an application without an expert panel (see panel.save_sheet)."""
     check_version(application, version)
     _require_pending(application)
-    existing = {score.rubric_item_id: score for score in application.scores}
+    if application.reviewers:
+        raise PoolError(_l("This application is scored by its expert panel; each reviewer fills in their own sheet."),
+                        status=409)
+    write_sheet(application, user, list(application.scores), entries)
+
+
+def write_sheet(application: PoolApplication, user, current: list[ApplicationScore],
+                entries: dict[int, tuple[Decimal | None, str]]) -> None:
+    """Replace the sheet made of `current` scores with `entries`: rubric item id -> (points or None, comment).
+    Empty points leave the item unscored. The new scores are scored by `user`; the total follows the pool's rule."""
+    existing = {score.rubric_item_id: score for score in current}
     for item in application.pool.rubric_items:
         points, comment = entries.get(item.id, (None, ""))
         score = existing.get(item.id)
@@ -69,11 +80,11 @@ def save_scores(application: PoolApplication, user, version, entries: dict[int, 
         if not (0 <= points <= item.max_points):
             raise PoolError(_l("Between 0 and %(max)d.", max=item.max_points), field=f"points_{item.id}")
         if score is None:
-            score = ApplicationScore(rubric_item_id=item.id)
+            score = ApplicationScore(rubric_item_id=item.id, scored_by_id=user.id)
             application.scores.append(score)
         score.points, score.comment = points, (comment or "").strip()
         score.scored_by_id, score.scored_at = user.id, utc_now()
-    application.total_score = sum((s.points for s in application.scores), Decimal("0")) if application.scores else None
+    application.total_score = scoring.compute_total(application)
     first_look = application.status == "submitted"
     application.status = "under_review"
     db.session.flush()
@@ -84,20 +95,16 @@ def save_scores(application: PoolApplication, user, version, entries: dict[int, 
 
 # ----------------------------------------------------------------------------- decisions
 
-def unscored_items(application: PoolApplication) -> list:
-    """The rubric items of the pool that this application has no score for (admission needs none left)."""
-    scored = {score.rubric_item_id for score in application.scores}
-    return [item for item in application.pool.rubric_items if item.id not in scored]
-
-
 def _incomplete(applications: list[PoolApplication]) -> PoolError | None:
-    missing = [a for a in applications if unscored_items(a)]
+    """Admission needs a complete sheet from the bureau, or from every assigned reviewer not recused."""
+    gaps = {a.id: scoring.admission_gaps(a) for a in applications}
+    missing = [a for a in applications if gaps[a.id]]
     if not missing:
         return None
     if len(applications) == 1:
-        return PoolError(_l("Score every rubric item before admitting (not yet scored: %(items)s).",
-                            items="、".join(item.name for item in unscored_items(missing[0]))))
-    return PoolError(_l("Not every rubric item is scored for %(names)s. Nothing was changed.",
+        return PoolError(_l("Admission needs a complete score sheet from every reviewer: %(gaps)s.",
+                            gaps="; ".join(gaps[missing[0].id])))
+    return PoolError(_l("The score sheets of %(names)s are not complete. Nothing was changed.",
                         names="、".join(a.provider.name for a in missing)))
 
 

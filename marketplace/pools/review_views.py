@@ -8,11 +8,11 @@ from flask_login import current_user, login_required
 from marketplace.audit.labels import action_label
 from marketplace.extensions import db
 from marketplace.pagination import paginate
-from marketplace.pools import access, queries, services
+from marketplace.pools import access, panel, queries, scoring, services
 from marketplace.pools import review as reviewing
 from marketplace.pools.errors import PoolError
-from marketplace.pools.forms import (AppealAnswerForm, BatchAdmitForm, DecisionForm, MemberActionForm, RecheckForm,
-                                     score_form_class)
+from marketplace.pools.forms import (AppealAnswerForm, AssignReviewersForm, BatchAdmitForm, DecisionForm, MemberActionForm,
+                                     RecheckForm, score_form_class)
 from marketplace.pools.views import apply_error, bp
 
 
@@ -72,7 +72,11 @@ def _score_form(application, formdata=True):
     return form
 
 
-def _render_review(application, score_form=None, decision_form=None, appeal_form=None, problem=None, status=200):
+def render_review(application, score_form=None, decision_form=None, appeal_form=None, assign_form=None, problem=None,
+                  status=200):
+    if assign_form is None:
+        assign_form = AssignReviewersForm(formdata=None)
+        assign_form.reviewer_ids.choices = [(u.id, u.name) for u in panel.eligible_reviewers(application)]
     decision_form = decision_form or DecisionForm(formdata=None, batch=application.batch or "首批入库")
     appeal_form = appeal_form or AppealAnswerForm(formdata=None)
     score_form = score_form or _score_form(application, formdata=False)
@@ -83,6 +87,8 @@ def _render_review(application, score_form=None, decision_form=None, appeal_form
     return render_template(
         "pools/review.html", action_label=action_label, application=application, pool=application.pool, score_form=score_form,
         decision_form=decision_form, appeal_form=appeal_form, problem=problem, attachment_url=attachment_url,
+        assign_form=assign_form, sheets=scoring.sheets(application) if application.reviewers else [],
+        gaps=scoring.admission_gaps(application),
         history=queries.application_history(application), left=services.places_left(application.pool),
         in_window=reviewing.submitted_in_window(application), due=reviewing.due_for_recheck(application), status=status,
     ), status
@@ -91,7 +97,7 @@ def _render_review(application, score_form=None, decision_form=None, appeal_form
 @bp.route("/applications/<int:application_id>")
 @login_required
 def review(application_id: int):
-    return _render_review(access.managed_application_or_404(application_id))
+    return render_review(access.managed_application_or_404(application_id))
 
 
 @bp.route("/applications/<int:application_id>/scores", methods=["POST"])
@@ -100,14 +106,14 @@ def score(application_id: int):
     application = access.managed_application_or_404(application_id)
     form = _score_form(application)
     if not form.validate_on_submit():
-        return _render_review(application, score_form=form, status=400)
+        return render_review(application, score_form=form, status=400)
     entries = {item.id: (getattr(form, f"points_{item.id}").data, getattr(form, f"comment_{item.id}").data)
                for item in application.pool.rubric_items}
     try:
         reviewing.save_scores(application, current_user, form.version.data, entries)
     except PoolError as error:
         db.session.rollback()
-        return _render_review(application, score_form=form, problem=apply_error(form, error), status=error.status)
+        return render_review(application, score_form=form, problem=apply_error(form, error), status=error.status)
     db.session.commit()
     flash(_("Scores saved. Total: %(total)s", total=application.total_score if application.total_score is not None else "—"), "success")
     return redirect(url_for("pools.review", application_id=application.id))
@@ -119,7 +125,7 @@ def decide(application_id: int):
     application = access.managed_application_or_404(application_id)
     form = DecisionForm()
     if not form.validate_on_submit():
-        return _render_review(application, decision_form=form, status=400)
+        return render_review(application, decision_form=form, status=400)
     try:
         if form.decision.data == "admit":
             reviewing.admit(application, current_user, form.version.data, form.batch.data)
@@ -127,7 +133,7 @@ def decide(application_id: int):
             reviewing.reject(application, current_user, form.version.data, form.reason.data)
     except PoolError as error:
         db.session.rollback()
-        return _render_review(application, decision_form=form, problem=apply_error(form, error), status=error.status)
+        return render_review(application, decision_form=form, problem=apply_error(form, error), status=error.status)
     db.session.commit()
     flash(_("Decision recorded: %(status)s. The provider has been notified.", status=_status(application)), "success")
     return redirect(url_for("pools.queue", pool_id=application.pool_id, status="pending"))
@@ -145,12 +151,12 @@ def answer_appeal(application_id: int):
     application = access.managed_application_or_404(application_id)
     form = AppealAnswerForm()
     if not form.validate_on_submit():
-        return _render_review(application, appeal_form=form, status=400)
+        return render_review(application, appeal_form=form, status=400)
     try:
         reviewing.answer_appeal(application, current_user, form.version.data, form.outcome.data, form.reason.data)
     except PoolError as error:
         db.session.rollback()
-        return _render_review(application, appeal_form=form, problem=apply_error(form, error), status=error.status)
+        return render_review(application, appeal_form=form, problem=apply_error(form, error), status=error.status)
     db.session.commit()
     flash(_("The appeal was answered and the provider notified."), "success")
     return redirect(url_for("pools.review", application_id=application.id))

@@ -37,6 +37,7 @@ def _apply_fields(pool: Pool, data: dict) -> None:
     pool.closes_on = data.get("closes_on")
     pool.quota = data.get("quota")
     pool.recheck_months = data.get("recheck_months")
+    pool.score_rule = data.get("score_rule") or "mean"
     pool.industries = by_ids(data.get("industry_ids") or [])
     pool.scenarios = by_ids(data.get("scenario_ids") or [])
     if pool.quota is not None and pool.id is not None and pool.quota < member_count(pool):
@@ -66,8 +67,15 @@ def update_pool(pool: Pool, user, data: dict, rubric: list[tuple[str, int]]) -> 
     check_version(pool, data.get("version"))
     if pool.status == "archived":
         raise PoolError(_l("An archived pool cannot be edited."), status=403)
+    rule = pool.score_rule
     _apply_fields(pool, data)
     _set_rubric(pool, rubric)
+    if pool.score_rule != rule:
+        from marketplace.pools.scoring import compute_total
+
+        for application in pool.applications:
+            if application.status in PENDING_STATUSES:
+                application.total_score = compute_total(application)
     db.session.flush()
     record("pool.updated", pool, actor=user, name=pool.name)
     return pool
@@ -134,19 +142,6 @@ def archive_pool(pool: Pool, user, version) -> None:
     record("pool.archived", pool, actor=user)
 
 
-def publish_notice(pool: Pool, user, data: dict) -> None:
-    check_version(pool, data.get("version"))
-    if pool.status not in ("open", "closed"):
-        raise PoolError(_l("Open the call before publishing a notice."), status=409)
-    if member_count(pool) == 0:
-        raise PoolError(_l("Admit at least one provider before publishing the notice."))
-    pool.notice_text = data["notice_text"].strip()
-    pool.notice_starts_on = data["notice_starts_on"]
-    pool.notice_ends_on = data["notice_ends_on"]
-    db.session.flush()
-    record("pool.notice_published", pool, actor=user, starts_on=pool.notice_starts_on, ends_on=pool.notice_ends_on)
-
-
 def notice_state(pool: Pool, today: date | None = None) -> str:
     """"" (no notice), "upcoming", "running" or "ended"."""
     if not pool.notice_starts_on:
@@ -162,8 +157,9 @@ def notice_state(pool: Pool, today: date | None = None) -> str:
 def default_notice(pool: Pool) -> str:
     from flask_babel import gettext as _
 
-    return _("After review, the providers listed below are proposed as members of “%(pool)s”. Objections may be sent "
-             "in writing to %(bureau)s during the notice period.", pool=pool.name, bureau=pool.bureau.name)
+    return _("After review, the providers listed below are proposed as members of “%(pool)s”. During the notice period "
+             "any organisation may lodge an objection on this page, with its reasons and evidence; %(bureau)s will answer "
+             "it.", pool=pool.name, bureau=pool.bureau.name)
 
 
 def appeal(application: PoolApplication, user, text: str) -> None:

@@ -149,28 +149,32 @@ def call(pool_id: int, action: str):
 @bp.route("/<int:pool_id>/notice", methods=["GET", "POST"])
 @login_required
 def notice(pool_id: int):
+    from marketplace.pools import notices
+
     pool = access.managed_pool_or_404(pool_id)
-    form = NoticeForm(obj=pool) if request.method == "GET" else NoticeForm()
+    form = NoticeForm(formdata=None) if request.method == "GET" else NoticeForm()
+    awaiting = notices.awaiting_notice(pool)
     if request.method == "GET":
         form.version.data = pool.version
-        form.notice_text.data = pool.notice_text or services.default_notice(pool)
-        form.notice_starts_on.data = pool.notice_starts_on or date.today()
-        form.notice_ends_on.data = pool.notice_ends_on or date.today() + timedelta(days=7)
+        form.notice_text.data = services.default_notice(pool)
+        form.notice_starts_on.data = date.today()
+        form.notice_ends_on.data = date.today() + timedelta(days=7)
+        form.batch.data = next((a.batch for a in awaiting if a.batch), "")
     problem, status = None, 200
     if form.validate_on_submit():
         try:
-            services.publish_notice(pool, current_user, form.data)
+            notices.publish(pool, current_user, form.data)
         except PoolError as error:
             db.session.rollback()
             problem, status = apply_error(form, error), error.status
         else:
             db.session.commit()
-            flash(_("The public notice was published."), "success")
+            flash(_("The public notice was published. The listed providers are proposed members (拟入库) until it ends."), "success")
             return redirect(url_for("pools.public_detail", pool_id=pool.id))
     elif form.errors:
         status = 400
     return render_template("pools/notice.html", pool=pool, form=form, problem=problem, status=status,
-                           members=queries.members(pool, ("admitted",))), status
+                           members=awaiting, earlier=queries.notices(pool), notice_state=notices.state), status
 
 
-from marketplace.pools import public_views, review_views  # noqa: E402,F401  (routes on this blueprint)
+from marketplace.pools import notice_views, panel_views, public_views, review_views  # noqa: E402,F401  (routes on this blueprint)
