@@ -5,7 +5,7 @@ Existing data: each pool's one notice becomes its first kept notice listing the 
 members outside a running or upcoming notice period are 正式入库 already.
 
 Revision ID: pools_0002
-Revises: api_0001
+Revises: search_0001
 Create Date: 2026-12-01 13:47:01.733260
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'pools_0002'
-down_revision = 'api_0001'
+down_revision = 'search_0001'
 branch_labels = None
 depends_on = None
 
