@@ -156,6 +156,8 @@ def build_matcher(docs, vindex: VectorIndex, tokens, kind: str, approx_threshold
     col.lexical = lexical
     col.docs = {d.id: d for d in docs}
     col.scenario_dist = {d.id: {c: 1.0 for c in d.scenarios} for d in docs}
+    for d in docs:
+        col.set_script(d)
     return matcher
 
 
