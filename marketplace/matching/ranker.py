@@ -1,9 +1,11 @@
-"""Hybrid ranking: dense + lexical + structured signals, fused convexly, with reasons in zh/en.
+"""Hybrid ranking: dense + lexical + structured signals, fused by the learned fusion (fusion.py;
+convexly without one), with reasons in zh/en.
 
 Per direction (offerings for a demand, demands for an offering) a Collection holds the FAISS
 index, the lexical index and the documents' metadata. rank() gathers candidates from dense
-top-N, lexical top-N (the query expanded with the vocabulary of its inferred scenarios), scores
-their union exactly and explains the top k.
+top-N, lexical top-N (the query expanded with the vocabulary of its inferred scenarios) and a
+dense top-N among the documents written in the other script, scores their union exactly and
+explains the top k.
 """
 from __future__ import annotations
 
