@@ -126,11 +126,26 @@ class Collection:
         self.no_vector: set[int] = set()  # documents indexed for text only (no stored vector yet)
         self.han_docs: set[int] = set()  # documents written mostly in Han script (the others: Latin)
         self.latin_docs: set[int] = set()
+        self._script_arrays: dict[bool, np.ndarray] = {}  # the two sets as id arrays, for searches
 
     def set_script(self, doc: MatchDocument) -> None:
         han = han_share(doc.full_text()) >= 0.5
         (self.han_docs if han else self.latin_docs).add(doc.id)
         (self.latin_docs if han else self.han_docs).discard(doc.id)
+        self._script_arrays.clear()
+
+    def forget_script(self, doc_id: int) -> None:
+        self.han_docs.discard(doc_id)
+        self.latin_docs.discard(doc_id)
+        self._script_arrays.clear()
+
+    def script_ids(self, han: bool) -> np.ndarray:
+        """Ids of the documents written mostly in Han script (han) or in Latin, as one array
+        (built once per change, not per query: at a million documents that costs milliseconds)."""
+        if han not in self._script_arrays:
+            ids = self.han_docs if han else self.latin_docs
+            self._script_arrays[han] = np.fromiter(sorted(ids), np.int64, len(ids))
+        return self._script_arrays[han]
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -199,8 +214,7 @@ class Matcher:
         col.docs.pop(doc_id, None)
         col.scenario_dist.pop(doc_id, None)
         col.no_vector.discard(doc_id)
-        col.han_docs.discard(doc_id)
-        col.latin_docs.discard(doc_id)
+        col.forget_script(doc_id)
 
     def _build_unlocked(self, docs: Iterable[MatchDocument], vectors: np.ndarray) -> None:
         """Replace one or both sides in bulk from documents and their stored vectors (same order)."""
@@ -289,11 +303,11 @@ class Matcher:
             _, dense_ids = col.vectors.search(ctx["vector"].reshape(1, -1), n, id_set)
             cand.update(int(i) for i in dense_ids[0] if i >= 0)
         if ctx["vector"] is not None:
-            other = col.latin_docs if ctx["han"] >= 0.5 else col.han_docs
-            if id_set is not None:
-                other = other & id_set
-            if other:
-                _, cross_ids = col.vectors.search(ctx["vector"].reshape(1, -1), CROSS_CANDIDATES, other - col.no_vector)
+            han = ctx["han"] >= 0.5
+            # Documents without a stored vector are not in the vector index: a search skips them.
+            other = col.script_ids(not han) if id_set is None else (col.latin_docs if han else col.han_docs) & id_set
+            if len(other):
+                _, cross_ids = col.vectors.search(ctx["vector"].reshape(1, -1), CROSS_CANDIDATES, other)
                 cand.update(int(i) for i in cross_ids[0] if i >= 0)
         cand.update(i for i, _ in col.lexical.top(ctx["plain"], n, id_set, max_df=0.05))
         cand.update(i for i, _ in col.lexical.top(ctx["expanded"], n, id_set, max_df=0.05))
