@@ -213,21 +213,21 @@ def test_bad_queries_rank_without_crashing(encoder, scenarios):
     assert Matcher(encoder.dim).rank(MatchDocument(id=1, kind="demand", title="x"), None) == []
 
 
-def test_hybrid_beats_best_single_signal_and_plain_references_per_language(encoder, scenarios):
+def test_hybrid_beats_best_single_signal_and_plain_references_per_language(test_split, encoder, scenarios):
     # seeds/eval is a held-out-style set (demands written blind to offerings and glossary, pooled
-    # judgments): it can fail. Report split.
-    data = evaluate.prepare(EVAL, "test", encoder)
+    # judgments): it can fail. Report split; the fusion was fitted on dev.
+    data = test_split
     assert len(data.docs) >= 250 and len(data.queries) >= 50
     matcher = evaluate.build_matcher(data, FusionWeights(), scenarios, encoder.han_ability)
     assert matcher.fusion is not None  # the fitted fusion for the default model is in the repo
     result = evaluate.score(data, matcher)
     assert set(result["hybrid"]) == {"ndcg@10", "mrr@10", "recall@10", "recall@100", "queries"}
     for lang, rows in result["by_language"].items():
-        # The floor issue 14 sets for every language (the +0.03 target is reported, not asserted:
-        # on this set's Han queries the hybrid is above its best signal by less than that).
+        # Issue 14's target for every language: 0.03 above the best single signal, and above the
+        # plain references (char-n-gram BM25, naive RRF).
         best_single = max(rows["dense"]["ndcg@10"], rows["lexical"]["ndcg@10"])
-        assert rows["hybrid"]["ndcg@10"] >= best_single, (lang, rows)
-        assert rows["hybrid"]["ndcg@10"] >= rows["bm25"]["ndcg@10"], (lang, rows)
+        assert rows["hybrid"]["ndcg@10"] >= best_single + 0.03, (lang, rows)
+        assert rows["hybrid"]["ndcg@10"] >= max(rows["bm25"]["ndcg@10"], rows["rrf"]["ndcg@10"]), (lang, rows)
         # the project's lexical signal is at least plain char-n-gram BM25, and candidates keep recall
         assert rows["lexical"]["ndcg@10"] >= rows["bm25"]["ndcg@10"] - 0.005, (lang, rows)
         assert rows["hybrid"]["recall@100"] >= max(rows["dense"]["recall@100"], rows["bm25"]["recall@100"]), (lang, rows)
@@ -380,3 +380,48 @@ def test_the_guard_keeps_a_single_signal_when_fusion_would_rank_worse(tmp_path):
         assert scorer.dev[scorer.dev["chosen"]] >= scorer.dev["lexical"]  # never below the best single signal
     roundtrip = fusion.FusionModel.load(model.save(tmp_path / "fusion.json"))
     assert roundtrip.languages["han"].coef == model.languages["han"].coef
+
+
+def test_a_fitting_offering_written_in_the_other_language_is_found(test_split, encoder, scenarios):
+    # e5 puts a Chinese demand nearer to every Chinese offering than to the English one that fits
+    # it; the cross-language candidate pass and the fusion's language features bring it back.
+    matcher = evaluate.build_matcher(test_split, None, scenarios, encoder.han_ability)
+    latin_docs = {test_split.corpus_ids[d.id] for d in test_split.docs if han_share(d.full_text()) < 0.5}
+    wanted = found = 0
+    for qi, q in enumerate(test_split.queries):
+        if test_split.language(qi) != "han":
+            continue
+        relevant = {d for d, g in test_split.qrels[test_split.query_ids[qi]].items() if g > 0 and d in latin_docs}
+        if relevant:
+            wanted += 1
+            top = {test_split.corpus_ids[m.id] for m in matcher.rank(q, test_split.query_vectors[qi], k=10, with_reasons=False)}
+            found += bool(relevant & top)
+    assert wanted >= 10 and found >= 0.8 * wanted, (found, wanted)
+
+
+def test_shown_scores_are_reliable_and_the_report_prints_the_reliability_table(test_split, encoder, scenarios):
+    matcher = evaluate.build_matcher(test_split, None, scenarios, encoder.han_ability)
+    result = evaluate.score(test_split, matcher, ("hybrid", "lexical", "dense"))
+    table = result["reliability"]
+    pairs = sum(r["pairs"] for r in table)
+    assert pairs == 10 * len(test_split.queries)
+    # expected calibration error of the scores users see (each query's top 10), on the test split
+    ece = sum(r["pairs"] * abs(r["predicted"] - r["observed"]) for r in table) / pairs
+    assert ece < 0.1, table
+    assert table[-1]["observed"] >= 0.8, table  # "90 %+" means nearly always relevant
+    text = evaluate.format_table(result)
+    assert "reliability of the hybrid's top-10 scores, all queries" in text and "observed" in text
+
+
+def test_calibration_is_chosen_by_cross_validated_log_loss():
+    rng = np.random.default_rng(1)
+    raws = [rng.normal(size=40) for _ in range(20)]
+    smooth = [(rng.random(40) < 1 / (1 + np.exp(-2 * r))).astype(float) for r in raws]
+    cal, losses = fusion._fit_calibration(raws, smooth)
+    assert cal["method"] == "platt" and losses["platt"] <= losses["isotonic"]
+    # relevance jumps from 10 % to 90 % at one score and stays there: plateaus no logistic curve has
+    steps = [(rng.random(40) < np.where(r > 0.5, 0.9, 0.1)).astype(float) for r in raws]
+    cal, losses = fusion._fit_calibration(raws, steps)
+    assert cal["method"] == "isotonic" and losses["isotonic"] < losses["platt"]
+    low, high = fusion.calibrate(cal, np.array([-3.0, 3.0]))
+    assert low < 0.2 and high > 0.8

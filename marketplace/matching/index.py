@@ -73,12 +73,14 @@ class VectorIndex:
         k = max(1, min(int(k), len(self))) if len(self) else 0
         if k == 0:
             return np.zeros((len(q), 0), np.float32), np.zeros((len(q), 0), np.int64)
+        if allowed_ids is not None and not isinstance(allowed_ids, np.ndarray):
+            allowed_ids = list(allowed_ids)
         if allowed_ids is not None and self.approximate:
-            allowed = _as_ids(list(allowed_ids))
+            allowed = _as_ids(allowed_ids)
             if len(allowed) <= 50_000:
                 # IVF probes only some lists and could miss allowed ids: score them exactly.
                 return self._search_subset(q, k, allowed)
-        sel = faiss.IDSelectorBatch(_as_ids(list(allowed_ids))) if allowed_ids is not None else None
+        sel = faiss.IDSelectorBatch(_as_ids(allowed_ids)) if allowed_ids is not None else None
         if self.approximate:
             params = faiss.SearchParametersIVF(sel=sel, nprobe=self.effective_nprobe())
         else:

@@ -1,9 +1,11 @@
-"""Hybrid ranking: dense + lexical + structured signals, fused convexly, with reasons in zh/en.
+"""Hybrid ranking: dense + lexical + structured signals, fused by the learned fusion (fusion.py;
+convexly without one), with reasons in zh/en.
 
 Per direction (offerings for a demand, demands for an offering) a Collection holds the FAISS
 index, the lexical index and the documents' metadata. rank() gathers candidates from dense
-top-N, lexical top-N (the query expanded with the vocabulary of its inferred scenarios), scores
-their union exactly and explains the top k.
+top-N, lexical top-N (the query expanded with the vocabulary of its inferred scenarios) and a
+dense top-N among the documents written in the other script, scores their union exactly and
+explains the top k.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from .text import add_words, assemble, format_amount_range, han_share, words
 KINDS = ("demand", "offering")
 # Bump when scores change meaning (features, fusion, calibration): stored matches computed by
 # another version are refreshed in the background.
-MATCHER_VERSION = "2"
+MATCHER_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,12 @@ class FusionWeights:
 
 
 SIGNALS = ("dense", "lexical", "scenario", "industry", "chain", "stage", "city", "budget", "pool", "track")
-# Query-relative and expansion features the learned fusion also uses (fusion.FEATURES).
-EXTRA_FEATURES = ("dense_rel", "lexical_rel", "expanded")
+# Query-relative, expansion and language features the learned fusion also uses (fusion.FEATURES).
+EXTRA_FEATURES = ("dense_z", "dense_zl", "lexical_rel", "lexical_z", "expanded", "expanded_z", "same_language")
+# Dense candidates gathered among the documents written in the other script: e5 places a Chinese
+# demand nearer to every Chinese offering than to the English offering that fits it, so without
+# this pass a fitting offering in the other language never reaches the candidates.
+CROSS_CANDIDATES = 20
 
 
 class Collection:
@@ -118,6 +124,28 @@ class Collection:
         self.docs: dict[int, MatchDocument] = {}
         self.scenario_dist: dict[int, dict[str, float]] = {}
         self.no_vector: set[int] = set()  # documents indexed for text only (no stored vector yet)
+        self.han_docs: set[int] = set()  # documents written mostly in Han script (the others: Latin)
+        self.latin_docs: set[int] = set()
+        self._script_arrays: dict[bool, np.ndarray] = {}  # the two sets as id arrays, for searches
+
+    def set_script(self, doc: MatchDocument) -> None:
+        han = han_share(doc.full_text()) >= 0.5
+        (self.han_docs if han else self.latin_docs).add(doc.id)
+        (self.latin_docs if han else self.han_docs).discard(doc.id)
+        self._script_arrays.clear()
+
+    def forget_script(self, doc_id: int) -> None:
+        self.han_docs.discard(doc_id)
+        self.latin_docs.discard(doc_id)
+        self._script_arrays.clear()
+
+    def script_ids(self, han: bool) -> np.ndarray:
+        """Ids of the documents written mostly in Han script (han) or in Latin, as one array
+        (built once per change, not per query: at a million documents that costs milliseconds)."""
+        if han not in self._script_arrays:
+            ids = self.han_docs if han else self.latin_docs
+            self._script_arrays[han] = np.fromiter(sorted(ids), np.int64, len(ids))
+        return self._script_arrays[han]
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -177,6 +205,7 @@ class Matcher:
         col.lexical.add(doc.id, doc.full_text())
         col.docs[doc.id] = doc
         col.scenario_dist[doc.id] = self.scenarios_of(doc)
+        col.set_script(doc)
 
     def _remove_unlocked(self, kind: str, doc_id: int) -> None:
         col = self.collections[kind]
@@ -185,6 +214,7 @@ class Matcher:
         col.docs.pop(doc_id, None)
         col.scenario_dist.pop(doc_id, None)
         col.no_vector.discard(doc_id)
+        col.forget_script(doc_id)
 
     def _build_unlocked(self, docs: Iterable[MatchDocument], vectors: np.ndarray) -> None:
         """Replace one or both sides in bulk from documents and their stored vectors (same order)."""
@@ -200,6 +230,8 @@ class Matcher:
             col.lexical = LexicalIndex.build(ids, [docs[i].full_text() for i in rows])
             col.docs = {docs[i].id: docs[i] for i in rows}
             col.scenario_dist = {docs[i].id: self.scenarios_of(docs[i]) for i in rows}
+            for i in rows:
+                col.set_script(docs[i])
             self.collections[kind] = col
 
     # -- ranking --------------------------------------------------------------------------------
@@ -270,6 +302,13 @@ class Matcher:
         if ctx["vector"] is not None and (self.fusion is not None or ctx["dense_factor"] > 0.02):
             _, dense_ids = col.vectors.search(ctx["vector"].reshape(1, -1), n, id_set)
             cand.update(int(i) for i in dense_ids[0] if i >= 0)
+        if ctx["vector"] is not None:
+            han = ctx["han"] >= 0.5
+            # Documents without a stored vector are not in the vector index: a search skips them.
+            other = col.script_ids(not han) if id_set is None else (col.latin_docs if han else col.han_docs) & id_set
+            if len(other):
+                _, cross_ids = col.vectors.search(ctx["vector"].reshape(1, -1), CROSS_CANDIDATES, other)
+                cand.update(int(i) for i in cross_ids[0] if i >= 0)
         cand.update(i for i, _ in col.lexical.top(ctx["plain"], n, id_set, max_df=0.05))
         cand.update(i for i, _ in col.lexical.top(ctx["expanded"], n, id_set, max_df=0.05))
         return {i for i in cand if i in col.docs and (id_set is None or i in id_set)}
@@ -342,13 +381,21 @@ class Matcher:
             sig["dense"] = np.clip(cos, 0.0, 1.0)
         else:
             sig["dense"] = np.zeros(n)
-        sig["dense_rel"] = sig["dense"] - (sig["dense"].max() if n else 0.0) + 1.0
         lex = col.lexical.score_ids(ctx["plain"], ids)
         sig["lexical"] = lex / ctx["plain_bound"] if ctx["plain_bound"] > 0 else np.zeros(n)
         top = float(lex.max()) if n else 0.0
         sig["lexical_rel"] = lex / top if top > 0 else np.zeros(n)
         exp = col.lexical.score_ids(ctx["expanded"], ids)
         sig["expanded"] = exp / ctx["expanded_bound"] if ctx["expanded_bound"] > 0 else np.zeros(n)
+        # Standardized within this query's candidates (the learned fusion's ranking features), and
+        # dense also within each script's candidates (cross-language cosines run lower).
+        same = col.han_docs if ctx["han"] >= 0.5 else col.latin_docs
+        sig["same_language"] = np.fromiter((i in same for i in ids.tolist()), float, n)
+        for name in ("dense", "lexical", "expanded"):
+            sig[name + "_z"] = _standardize(sig[name])
+        sig["dense_zl"] = np.zeros(n)
+        for group in (sig["same_language"] == 1, sig["same_language"] == 0):
+            sig["dense_zl"][group] = _standardize(sig["dense"][group])
         docs = [col.docs[int(i)] for i in ids]
         q_total = sum(q_scen.values())
         scen = []
@@ -451,7 +498,8 @@ class Matcher:
             col.vectors.save(sub)
             col.lexical.save(sub)
             with open(sub / "docs.pkl.tmp", "wb") as fh:
-                pickle.dump((col.docs, col.scenario_dist, col.no_vector), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((col.docs, col.scenario_dist, col.no_vector, col.han_docs, col.latin_docs), fh,
+                            protocol=pickle.HIGHEST_PROTOCOL)
             (sub / "docs.pkl.tmp").replace(sub / "docs.pkl")
         manifest = {"dim": self.dim, "weights": asdict(self.weights), "han_ability": self.han_ability,
                     "model_name": self.model_name, "matcher_version": MATCHER_VERSION, "meta": meta or {}}
@@ -480,9 +528,15 @@ class Matcher:
             col.vectors = VectorIndex.load(sub)
             col.lexical = LexicalIndex.load(sub)
             with open(sub / "docs.pkl", "rb") as fh:
-                col.docs, col.scenario_dist, col.no_vector = pickle.load(fh)
+                col.docs, col.scenario_dist, col.no_vector, col.han_docs, col.latin_docs = pickle.load(fh)
             matcher.collections[kind] = col
         return matcher
+
+
+def _standardize(x: np.ndarray) -> np.ndarray:
+    """(x - mean) / std over this query's candidates; zeros when they do not differ."""
+    sd = float(x.std()) if len(x) else 0.0
+    return (x - x.mean()) / sd if sd > 1e-9 else np.zeros(len(x))
 
 
 def _industry_overlap(a: frozenset[str], b: frozenset[str]) -> float:
