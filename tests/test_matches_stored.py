@@ -189,3 +189,43 @@ def test_reindex_reads_rows_in_a_constant_number_of_queries(app, runner, db):
     with count_queries() as many:
         assert runner.invoke(args=["matching", "reindex", "--quiet", "--no-matches"]).exit_code == 0
     assert many.count == few.count, (few.count, many.count)
+
+
+def test_a_worker_starting_re_indexes_only_what_changed_and_holds_no_lock_while_loading(app, market, db, monkeypatch, tmp_path):
+    """Everything saved moments before the index falls in the catch-up's overlap window; only the rows
+    that changed are indexed again, and other processes can write while the saved files load."""
+    from marketplace.matches.engine import MatchEngine, get_engine
+    from marketplace.matching.ranker import Matcher
+
+    get_engine().rebuild(save=True)
+    market["energy"].title = "工厂能耗监测与优化平台"
+    db.session.commit()
+    energy_id, demand_id = market["energy"].id, market["demand"].id
+    db.session.remove()
+    upserted, writable = [], []
+    real_upsert, real_load = Matcher.upsert, Matcher.load.__func__
+
+    def upsert(self, doc, vector):
+        upserted.append((doc.kind, doc.id))
+        real_upsert(self, doc, vector)
+
+    def load(cls, *args, **kwargs):  # another process tries to write while this worker loads its files
+        other = sqlite3.connect(tmp_path / "m.sqlite3", timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            writable.append(True)
+        except sqlite3.OperationalError:
+            writable.append(False)
+        finally:
+            other.close()
+        return real_load(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Matcher, "upsert", upsert)
+    monkeypatch.setattr(Matcher, "load", classmethod(load))
+    fresh = MatchEngine(app)
+    matcher = fresh.ready(end_reads=True)
+    assert writable == [True]
+    assert upserted == [("offering", energy_id)]
+    assert matcher.collections["offering"].docs[energy_id].title == "工厂能耗监测与优化平台"
+    assert demand_id in matcher.collections["demand"].docs
