@@ -357,6 +357,10 @@ def preload(app: Flask) -> None:
     warm_start(app, background=False)
     with app.app_context():
         db.engine.dispose()  # no connection is shared with the workers
+    import gc
+
+    gc.collect()
+    gc.freeze()  # the collector leaves the preloaded objects alone, so it does not copy their pages into each worker
 
 
 def after_fork() -> None:
