@@ -189,4 +189,3 @@ def test_reindex_reads_rows_in_a_constant_number_of_queries(app, runner, db):
     with count_queries() as many:
         assert runner.invoke(args=["matching", "reindex", "--quiet", "--no-matches"]).exit_code == 0
     assert many.count == few.count, (few.count, many.count)
-
