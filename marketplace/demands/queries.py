@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from marketplace.demands.models import Demand, demand_scenario
 from marketplace.search import keyword_filter
@@ -17,12 +17,10 @@ SORTS = {
 
 def row_options() -> tuple:
     """What a list of demands shows per row (firm, terms, list, pool), loaded in a few queries
-    for the whole page instead of one per row: the one-per-row relations joined into the page's
-    query (each extra statement costs more in the ORM than its join costs the database), the
-    collections in one query each."""
-    return (joinedload(Demand.org, innerjoin=True), joinedload(Demand.city), joinedload(Demand.industry),
-            joinedload(Demand.chain), joinedload(Demand.stage), joinedload(Demand.demand_list), joinedload(Demand.pool),
-            selectinload(Demand.scenarios), selectinload(Demand.vouchers))
+    for the whole page instead of one per row."""
+    return (selectinload(Demand.org), selectinload(Demand.city), selectinload(Demand.industry),
+            selectinload(Demand.chain), selectinload(Demand.stage), selectinload(Demand.scenarios),
+            selectinload(Demand.vouchers), selectinload(Demand.demand_list), selectinload(Demand.pool))
 
 
 def filtered_demands(base: sa.Select, args) -> sa.Select:
