@@ -366,11 +366,11 @@ def main() -> None:
         import sqlalchemy as sa
 
         admin_url = args.database
-        name = f"mkt_load_{uuid.uuid4().hex[:8]}"
+        db_name = f"mkt_load_{uuid.uuid4().hex[:8]}"
         admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as c:
-            c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        database = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+            c.execute(sa.text(f'CREATE DATABASE "{db_name}"'))
+        database = sa.engine.make_url(admin_url).set(database=db_name).render_as_string(hide_password=False)
         label = "PostgreSQL"
     else:
         database = f"sqlite:///{instance / 'load.sqlite3'}"
@@ -426,7 +426,7 @@ def main() -> None:
 
             admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
             with admin.connect() as c:
-                c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                c.execute(sa.text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))  # not `name`: the page loop reuses it
         if not args.keep:
             shutil.rmtree(instance, ignore_errors=True)
 
