@@ -246,7 +246,9 @@ def _synthetic_matches(db, engine, rng: random.Random) -> int:
 def serve(url: str, instance: Path, port: int, workers: int) -> tuple[subprocess.Popen, float]:
     env = dict(os.environ, DATABASE_URL=url, INSTANCE_PATH=str(instance), SECRET_KEY="bench", MATCHING_ENABLED="1",
                MATCHING_INDEX_DIR=str(instance / "matching"), HOST="127.0.0.1", PORT=str(port), WEB_WORKERS=str(workers),
-               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", LOGIN_LIMIT_PER_ADDRESS="1000 per minute")
+               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", LOGIN_LIMIT_PER_ADDRESS="1000 per minute",
+               # several workers must share their login counters (gunicorn.conf.py refuses memory://)
+               RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0"))
     gunicorn = Path(sys.executable).with_name("gunicorn")
     started = time.perf_counter()
     proc = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", "benchmarks.load_wsgi:app"], cwd=ROOT, env=env,
@@ -254,6 +256,8 @@ def serve(url: str, instance: Path, port: int, workers: int) -> tuple[subprocess
     in_a_row, deadline = 0, time.time() + 600
     while in_a_row < 16:
         if time.time() > deadline or proc.poll() is not None:
+            proc.terminate()  # not left serving (and holding the port) after this script ends
+            proc.wait()
             raise SystemExit(f"server did not become ready; see {instance / 'gunicorn.log'}")
         codes = asyncio.run(_burst(port, "/healthz", 8))
         in_a_row = in_a_row + len(codes) if all(c == 200 for c in codes) else 0
@@ -267,10 +271,17 @@ async def _burst(port: int, path: str, n: int) -> list[int]:
     return [r[1] if isinstance(r, tuple) else 0 for r in results]
 
 
-def worker_rss(proc: subprocess.Popen) -> list[float]:
+def worker_rss(proc: subprocess.Popen) -> str:
+    """Resident and proportional memory (MiB) of the master and each worker. PSS divides pages the
+    workers share (the model and index the master preloaded) among them, so it adds up to the total."""
     import psutil
 
-    return [round(c.memory_info().rss / 2**20) for c in psutil.Process(proc.pid).children()]
+    def mib(p) -> str:
+        info = p.memory_full_info()
+        return f"{info.rss / 2**20:.0f}/{info.pss / 2**20:.0f}"
+
+    master = psutil.Process(proc.pid)
+    return f"master {mib(master)}, workers " + ", ".join(mib(c) for c in master.children()) + " (RSS/PSS MiB)"
 
 
 def login(port: int, email: str) -> str:
@@ -355,11 +366,11 @@ def main() -> None:
         import sqlalchemy as sa
 
         admin_url = args.database
-        name = f"mkt_load_{uuid.uuid4().hex[:8]}"
+        db_name = f"mkt_load_{uuid.uuid4().hex[:8]}"
         admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as c:
-            c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        database = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+            c.execute(sa.text(f'CREATE DATABASE "{db_name}"'))
+        database = sa.engine.make_url(admin_url).set(database=db_name).render_as_string(hide_password=False)
         label = "PostgreSQL"
     else:
         database = f"sqlite:///{instance / 'load.sqlite3'}"
@@ -375,7 +386,7 @@ def main() -> None:
             saved.write_text(json.dumps(ids))
         proc, ready = serve(database, instance, args.port, args.workers)
         rss = worker_rss(proc)
-        print(f"{label}, gunicorn {args.workers} workers: ready {ready:.1f} s after start; RSS per worker (MiB): {rss}", flush=True)
+        print(f"{label}, gunicorn {args.workers} workers: ready {ready:.1f} s after start; memory: {rss}", flush=True)
         cookies = {who: login(args.port, f"{who}@bench.example") for who in ("owner", "seller", "officer")}
         pages = [
             ("trivial route", "/_bench/trivial", ""),
@@ -401,7 +412,7 @@ def main() -> None:
                 trivial = trivial or r["rps"]
                 print(f"{name:32}{connections:>5}{r['rps']:>9.1f}{r['p50']:>9.1f}{r['p99']:>9.1f}"
                       f"{r['rps'] / trivial:>8.3f}{r['n']:>7}{r['errors']:>5}", flush=True)
-        print(f"\nRSS per worker after the run (MiB): {worker_rss(proc)}")
+        print(f"\nmemory after the run: {worker_rss(proc)}; load average {os.getloadavg()[0]:.1f}")
     finally:
         if proc is not None:
             proc.terminate()
@@ -415,7 +426,7 @@ def main() -> None:
 
             admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
             with admin.connect() as c:
-                c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                c.execute(sa.text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))  # not `name`: the page loop reuses it
         if not args.keep:
             shutil.rmtree(instance, ignore_errors=True)
 

@@ -246,3 +246,24 @@ def test_hidden_coverage_warning_stays_inside_the_table_scroll_box(client, weifa
     login(client, weifang.users["officer"])
     html = client.get(f"/chain-lists/{lst.id}").get_data(as_text=True)
     assert 'class="table-responsive position-relative"' in html
+
+
+def test_a_long_list_shows_its_coverage_a_page_at_a_time(client, weifang, db):
+    from tests.test_page_queries import count_queries
+
+    lst, _first = _published(db, weifang, weifang.firm)
+    for i in range(2, 46):
+        make_demand(weifang.firm, title=f"清单需求{i:02d}", list_id=lst.id)
+    db.session.commit()
+    login(client, weifang.users["officer"])
+    first = client.get(f"/chain-lists/{lst.id}").get_data(as_text=True)
+    assert "曲轴表面缺陷检测" in first and "清单需求20" in first and "清单需求21" not in first
+    assert "共 45 条结果，第 1 / 3 页" in first
+    last = client.get(f"/chain-lists/{lst.id}?page=3").get_data(as_text=True)
+    assert "清单需求45" in last and "清单需求20" not in last
+    client.get(f"/chain-lists/{lst.id}?page=2")
+    with count_queries() as page_two:
+        assert client.get(f"/chain-lists/{lst.id}?page=2").status_code == 200
+    with count_queries() as page_three:
+        assert client.get(f"/chain-lists/{lst.id}?page=3").status_code == 200
+    assert page_two.count == page_three.count  # coverage is read for the page shown, in the same queries

@@ -147,3 +147,19 @@ def test_months_without_demands_show_as_zero_rows(client, data):
     table = html.split('data-testid="months-table"')[1].split("</table>")[0]
     shown = re.findall(r'<th scope="row"[^>]*>(\d{4}-\d{2})</th>', table)
     assert shown == month_range(shown[0], shown[-1]) and len(shown) > 2  # 2026-01 .. now, gaps included
+
+
+def test_figures_are_kept_per_filter_for_the_configured_seconds(app, client, data, db, monkeypatch):
+    import marketplace.dashboard.views as dashboard
+
+    now = [1000.0]
+    monkeypatch.setattr(dashboard.time, "monotonic", lambda: now[0])
+    app.config["DASHBOARD_CACHE_SECONDS"] = 30
+    login(client, data["officer"])
+    assert funnel_numbers(client.get("/dashboard/").get_data(as_text=True))["demands"] == 4
+    make_demand(make_org("manufacturer", "潍坊新企业"), "新发布的需求")
+    db.session.commit()
+    assert funnel_numbers(client.get("/dashboard/").get_data(as_text=True))["demands"] == 4  # kept
+    assert funnel_numbers(client.get("/dashboard/?city=all").get_data(as_text=True))["demands"] == 6  # another filter: its own
+    now[0] += 31
+    assert funnel_numbers(client.get("/dashboard/").get_data(as_text=True))["demands"] == 5

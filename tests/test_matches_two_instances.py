@@ -1,26 +1,33 @@
-"""The production shape in miniature: two app instances (two hosts' web workers) on one PostgreSQL.
-A save in one is matched by the job it starts and visible, ranked, in the other."""
+"""The production shape in miniature: two app instances (two hosts' web workers) on one PostgreSQL and
+one Redis job store. A save in one is queued in Redis (the other instance sees the message), matched by
+the job a consumer takes from there, and visible, ranked, in the other."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
+from marketplace.jobs.queue import get_huey
 from tests.conftest import (base_config, fresh_g_per_request, fresh_postgres_database, load_test_taxonomies, login,
-                            make_demand, make_offering, make_org, make_user)
+                            make_demand, make_offering, make_org, make_user, require_env)
 
 
-def _instance(tmp_path, url, name):
+def _instance(tmp_path, url, name, redis_url):
     app = create_app(base_config(tmp_path / name, SQLALCHEMY_DATABASE_URI=url, MATCHING_ENABLED=True,
-                                 MATCHING_INDEX_DIR=str(tmp_path / name / "matching")))
+                                 MATCHING_INDEX_DIR=str(tmp_path / name / "matching"),
+                                 JOBS_IMMEDIATE=False, JOBS_REDIS_URL=redis_url))
     fresh_g_per_request(app)
     return app
 
 
 def test_a_save_on_one_instance_is_matched_and_shown_on_the_other(tmp_path, monkeypatch):
+    import redis
+
+    redis_url = require_env("TEST_REDIS_URL")
+    redis.Redis.from_url(redis_url).flushdb()
     with fresh_postgres_database() as url:
         monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-        first, second = _instance(tmp_path, url, "a"), _instance(tmp_path, url, "b")
+        first, second = _instance(tmp_path, url, "a", redis_url), _instance(tmp_path, url, "b", redis_url)
         with first.app_context():
             _db.create_all()
             load_test_taxonomies()
@@ -35,7 +42,7 @@ def test_a_save_on_one_instance_is_matched_and_shown_on_the_other(tmp_path, monk
 
             warm_start(second, background=False)
         try:
-            with first.app_context():  # the save happens on the first instance, its job runs there
+            with first.app_context():  # the save happens on the first instance; its job goes to Redis
                 owner = _db.session.get(type(owner), owner_id)
                 demand = make_demand(owner.org, title="铸件砂眼气孔漏检",
                                      description="铸件表面有砂眼、气孔，人工目检漏检多，想用摄像头自动检出。")
@@ -44,6 +51,14 @@ def test_a_save_on_one_instance_is_matched_and_shown_on_the_other(tmp_path, monk
             with second.app_context():
                 client = second.test_client()
                 login(client, _db.session.get(type(owner), owner_id))
+                assert get_huey(second).pending_count() >= 1  # the other instance sees the queued job
+                assert "正在匹配…" in client.get(f"/demands/{demand_id}").get_data(as_text=True)
+            with first.app_context():  # a consumer takes the jobs from Redis and runs them
+                huey = get_huey(first)
+                while (task := huey.dequeue()) is not None:
+                    huey.execute(task)
+                _db.session.remove()
+            with second.app_context():
                 html = client.get(f"/demands/{demand_id}").get_data(as_text=True)
                 assert "工业视觉缺陷检测" in html and "正在匹配…" not in html
                 offering_id = _db.session.scalar(sa.text("SELECT id FROM offering"))

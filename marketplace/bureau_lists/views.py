@@ -127,10 +127,13 @@ def detail(list_id: int):
 
 def _render_detail(lst: DemandList, problem=None, status=200):
     manager = can_manage(lst)
-    demands = [d for d in db.session.scalars(sa.select(Demand).where(Demand.list_id == lst.id).order_by(Demand.id)
-                                            .options(*row_options())) if d.status != "cancelled" or manager]
+    query = sa.select(Demand).where(Demand.list_id == lst.id).order_by(Demand.id).options(*row_options())
+    if not manager:
+        query = query.where(Demand.status != "cancelled")
+    page = paginate(query)  # a province's list runs to hundreds of demands: coverage is computed per page
+    demands = page.items
     return render_template(
-        "bureau_lists/detail.html", lst=lst, demands=demands, manager=manager,
+        "bureau_lists/detail.html", lst=lst, demands=demands, page=page, manager=manager,
         cover=coverage.coverage_for(demands, current_user, lst.city_id) if manager else {},
         unassigned=services.is_unassigned, my_org_id=current_user.org_id if current_user.is_authenticated else None,
         is_firm=bool(current_user.is_authenticated and current_user.org and current_user.org.kind == "manufacturer"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -50,23 +51,35 @@ def charts(funnel, months, groups, coverage) -> dict[str, dict]:
     }
 
 
-def cached_rows(selected) -> list:
-    """The dashboard's demand rows and stages per filter, kept DASHBOARD_CACHE_SECONDS (the
-    figures are the same for every bureau viewing the same filter; a short delay is acceptable)."""
+def figures(selected) -> dict:
+    """Everything the dashboard shows for one filter, computed from the demand rows and their stages."""
+    rows = queries.demand_rows(selected)
+    funnel = queries.funnel(rows)
+    months = queries.by_month(rows)
+    groups = queries.by_group(rows, selected.group)
+    coverage = queries.pool_coverage(rows, selected.city_id)
+    return {"funnel": funnel, "months": months, "groups": groups, "coverage": coverage,
+            "adoption": queries.adoption(selected.city_id), "charts": charts(funnel, months, groups, coverage)}
+
+
+def cached_figures(selected, locale: str) -> dict:
+    """figures() per filter (and language: the charts carry labels), kept DASHBOARD_CACHE_SECONDS:
+    the figures are the same for every bureau viewing the same filter, a short delay is acceptable,
+    and counting tens of thousands of demands' stages on every view is not."""
     ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 0 if current_app.testing else 30)
     if not ttl:
-        return queries.demand_rows(selected)
-    cache = current_app.extensions.setdefault("dashboard_rows", {})
-    key = repr(selected)
+        return figures(selected)
+    cache = current_app.extensions.setdefault("dashboard_figures", {})
+    key = (repr(selected), locale)
     hit = cache.get(key)
     now = time.monotonic()
     if hit is not None and hit[0] > now:
         return hit[1]
-    rows = queries.demand_rows(selected)
+    result = figures(selected)
     if len(cache) > 200:
         cache.clear()
-    cache[key] = (now + ttl, rows)
-    return rows
+    cache[key] = (now + ttl, result)
+    return result
 
 
 @bp.route("/")
@@ -75,14 +88,8 @@ def index():
     if not can_run_pools(current_user):
         abort(403)
     selected = dash_filters.parse(request.args)
-    rows = cached_rows(selected)
-    funnel = queries.funnel(rows)
-    months = queries.by_month(rows)
-    groups = queries.by_group(rows, selected.group)
-    coverage = queries.pool_coverage(rows, selected.city_id)
     return render_template(
-        "dashboard/index.html", funnel=funnel, months=months, groups=groups, coverage=coverage,
-        adoption=queries.adoption(selected.city_id), charts=charts(funnel, months, groups, coverage),
+        "dashboard/index.html", **cached_figures(selected, str(get_locale())),
         stages=queries.STAGES, stage_labels=STAGE_LABELS, group_labels=GROUP_LABELS, group=selected.group,
         city=dash_filters.city_code(request.args), choices={k: code_choices(k) for k in ("city", "chain", "industry", "scenario")},
     )

@@ -101,7 +101,7 @@ class MatchEngine:
                 return folder
         return self.index_dir if (self.index_dir / "manifest.json").exists() else None
 
-    def _load_saved(self) -> tuple[Matcher, str, datetime | None] | None:
+    def _load_saved(self, end_reads: bool = False) -> tuple[Matcher, str, datetime | None] | None:
         folder = self.current_generation()
         if folder is None:
             return None
@@ -109,6 +109,8 @@ class MatchEngine:
         if meta.get("model") != self.encoder.name:
             return None
         scenarios, labels = self._taxonomy()
+        if end_reads:
+            db.session.commit()  # not holding a transaction (on SQLite, outside a request, the write lock) while files load
         try:
             matcher = Matcher.load(folder, self.weights, scenarios, labels, self.encoder.han_ability, self.approx_threshold,
                                    self.encoder.name)
@@ -129,20 +131,23 @@ class MatchEngine:
             shutil.rmtree(old, ignore_errors=True)  # keep the previous one for workers still loading it
         return name
 
-    def ready(self) -> Matcher:
-        """The matcher, loading the saved index (or building one from stored vectors) if not yet done."""
+    def ready(self, end_reads: bool = False) -> Matcher:
+        """The matcher, loading the saved index (or building one from stored vectors) if not yet done.
+        end_reads: the caller's session is its own (a worker's warm start): each read's transaction
+        ends before the slow part that follows it, so no lock is held while files load or the index builds."""
         with self.lock:
             if self.matcher is None:
-                loaded = self._load_saved()
+                loaded = self._load_saved(end_reads)
                 if loaded is not None:
                     self.matcher, self.generation, self.synced_until = loaded
-                    self._catch_up()
+                    self._catch_up(end_reads)
                 else:
-                    self.rebuild(save=True)
+                    self.rebuild(save=True, end_reads=end_reads)
                 self.ready_at = time.monotonic()
             return self.matcher
 
-    def rebuild(self, save: bool = True, objects: list | None = None, docs: list[MatchDocument] | None = None) -> tuple[int, int]:
+    def rebuild(self, save: bool = True, objects: list | None = None, docs: list[MatchDocument] | None = None,
+                end_reads: bool = False) -> tuple[int, int]:
         """Rebuild both sides from stored vectors. Returns (demands, offerings) indexed.
         objects/docs: the open demands and published offerings (or their documents), if the caller has them."""
         with self.lock:
@@ -152,6 +157,8 @@ class MatchEngine:
             matcher = self._new_matcher()
             all_docs = docs if docs is not None else documents(objects)
             stored = self._stored_vectors(all_docs)
+            if end_reads:
+                db.session.commit()
             docs = [d for d in all_docs if (d.kind, d.id) in stored]
             vectors = [stored[(d.kind, d.id)] for d in docs]
             matcher.build(docs, np.vstack(vectors) if vectors else np.zeros((0, matcher.dim), np.float32))
@@ -242,7 +249,7 @@ class MatchEngine:
             self._catch_up()
             return self.matcher
 
-    def _catch_up(self) -> None:
+    def _catch_up(self, end_reads: bool = False) -> None:
         matcher = self.matcher
         since = (self.synced_until or datetime(1970, 1, 1)) - SYNC_OVERLAP
         changed: dict[str, set[int]] = {"demand": set(), "offering": set()}
@@ -259,15 +266,17 @@ class MatchEngine:
         keep = [r for r in rows if indexable(r)]
         docs = documents(keep)
         stored = self._stored_vectors(docs)
+        stamps = list(db.session.scalars(sa.select(sa.func.max(Embedding.updated_at)).where(Embedding.updated_at > since)))
+        gone = [("demand" if isinstance(row, Demand) else "offering", row.id) for row in rows if not indexable(row)]
+        latest = max([latest, *(row.updated_at for row in rows), *(s for s in stamps if s is not None)])
+        if end_reads:
+            db.session.commit()
         for doc in docs:
-            matcher.upsert(doc, stored.get((doc.kind, doc.id)))
-        for row in rows:
-            latest = max(latest, row.updated_at)
-            if not indexable(row):
-                matcher.remove("demand" if isinstance(row, Demand) else "offering", row.id)
-        for stamp in db.session.scalars(sa.select(sa.func.max(Embedding.updated_at)).where(Embedding.updated_at > since)):
-            if stamp is not None:
-                latest = max(latest, stamp)
+            vector = stored.get((doc.kind, doc.id))
+            if not _already_indexed(matcher, doc, vector):
+                matcher.upsert(doc, vector)
+        for kind, object_id in gone:
+            matcher.remove(kind, object_id)
         self.synced_until = max(latest, self.synced_until or latest)
 
     def _maybe_switch_generation(self) -> None:
@@ -303,6 +312,14 @@ class MatchEngine:
         return vector if vector is not None else self.encoder.encode_kind([doc.full_text()], doc.kind)[0]
 
 
+def _already_indexed(matcher: Matcher, doc: MatchDocument, vector: np.ndarray | None) -> bool:
+    """The index holds this document as it is (re-read by the overlap window, or by a worker
+    catching up a saved generation). Same text means the same stored vector for this model, so
+    only whether it has one at all can differ."""
+    col = matcher.collections[doc.kind]
+    return col.docs.get(doc.id) == doc and (vector is None) == (doc.id in col.no_vector)
+
+
 def _parse(fingerprint: dict) -> datetime | None:
     stamps = [fingerprint[k][1] for k in ("demand", "offering", "embedding") if fingerprint.get(k) and fingerprint[k][1]]
     return max(datetime.fromisoformat(s) for s in stamps) if stamps else None
@@ -331,7 +348,7 @@ def warm_start(app: Flask, background: bool = True) -> threading.Thread | None:
     def load() -> None:
         with app.app_context(), read_phase():  # reads only: never hold SQLite's write lock while loading
             try:
-                get_engine(app).ready()
+                get_engine(app).ready(end_reads=True)
             except Exception:  # noqa: BLE001 - reported by /healthz and the log, the worker keeps serving
                 log.exception("matching engine failed to load")
                 app.extensions["match_engine_error"] = True
@@ -344,3 +361,39 @@ def warm_start(app: Flask, background: bool = True) -> threading.Thread | None:
     thread = threading.Thread(target=load, name="match-warm-start", daemon=True)
     thread.start()
     return thread
+
+
+# ------------------------------------------------------------ one load shared by every worker
+_threads_before_fork: dict[str, int] = {}
+
+
+def preload(app: Flask) -> None:
+    """Load the model, jieba and the index once in gunicorn's master (preload_app), before it forks
+    the workers: they share those pages copy-on-write instead of each loading its own, and are ready
+    when they start. Torch and FAISS stay on one thread here, because OpenMP's thread pool does not
+    survive fork (a worker's first encoding would hang); after_fork() gives each worker its threads."""
+    if not app.config.get("MATCHING_ENABLED"):
+        return
+    import faiss
+    import torch
+
+    _threads_before_fork.update(torch=torch.get_num_threads(), faiss=faiss.omp_get_max_threads())
+    torch.set_num_threads(1)
+    faiss.omp_set_num_threads(1)
+    warm_start(app, background=False)
+    with app.app_context():
+        db.engine.dispose()  # no connection is shared with the workers
+    import gc
+
+    gc.collect()
+    gc.freeze()  # the collector leaves the preloaded objects alone, so it does not copy their pages into each worker
+
+
+def after_fork() -> None:
+    """In each worker forked from a preloaded master."""
+    if _threads_before_fork:
+        import faiss
+        import torch
+
+        torch.set_num_threads(_threads_before_fork["torch"])
+        faiss.omp_set_num_threads(_threads_before_fork["faiss"])

@@ -1,7 +1,10 @@
 """Taxonomy look-ups for forms, filters and display."""
 from __future__ import annotations
 
+import time
+
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from marketplace.extensions import db
@@ -19,10 +22,22 @@ def terms(kind: str) -> list[TaxonomyTerm]:
     )
 
 
+def _labels(kind: str) -> list[tuple[int, str, str, str]]:
+    """(id, code, label_zh, label_en) of a kind's active terms, kept TAXONOMY_CACHE_SECONDS per process:
+    every browse page and form reads them, and terms change rarely (an edit shows within the minute)."""
+    ttl = current_app.config.get("TAXONOMY_CACHE_SECONDS", 0 if current_app.testing else 60)
+    cache = current_app.extensions.setdefault("taxonomy_labels", {})
+    hit = cache.get(kind)
+    now = time.monotonic()
+    if hit is None or hit[0] <= now:
+        hit = cache[kind] = (now + ttl, [(t.id, t.code, t.label_zh, t.label_en) for t in terms(kind)])
+    return hit[1]
+
+
 def term_choices(kind: str, blank: str | None = None) -> list[tuple[int, str]]:
     """(id, label) pairs in the current language; `blank` adds a first "none" choice with value 0."""
     english = is_english()
-    choices = [(t.id, t.label_en if english else t.label_zh) for t in terms(kind)]
+    choices = [(term_id, en if english else zh) for term_id, _code, zh, en in _labels(kind)]
     if blank is not None:
         choices.insert(0, (0, blank))
     return choices
@@ -31,7 +46,7 @@ def term_choices(kind: str, blank: str | None = None) -> list[tuple[int, str]]:
 def code_choices(kind: str) -> list[tuple[str, str]]:
     """(code, label) pairs for filters in query strings."""
     english = is_english()
-    return [(t.code, t.label_en if english else t.label_zh) for t in terms(kind)]
+    return [(code, en if english else zh) for _id, code, zh, en in _labels(kind)]
 
 
 def by_ids(ids) -> list[TaxonomyTerm]:
