@@ -12,6 +12,7 @@ from tests.test_matches_stored import app_config, market  # noqa: F401  (the sam
 def test_a_worker_starting_re_indexes_only_what_changed_and_holds_no_lock_while_loading(app, market, db, monkeypatch, tmp_path):
     """Everything saved moments before the index falls in the catch-up's overlap window; only the rows
     that changed are indexed again, and other processes can write while the saved files load."""
+    from marketplace.db import read_phase
     from marketplace.matches.engine import MatchEngine, get_engine
     from marketplace.matching.ranker import Matcher
 
@@ -42,7 +43,8 @@ def test_a_worker_starting_re_indexes_only_what_changed_and_holds_no_lock_while_
     monkeypatch.setattr(Matcher, "upsert", upsert)
     monkeypatch.setattr(Matcher, "load", classmethod(load))
     fresh = MatchEngine(app)
-    matcher = fresh.ready(end_reads=True)
+    with read_phase():  # as the warm-start thread runs it
+        matcher = fresh.ready()
     assert writable == [True]
     assert upserted == [("offering", energy_id)]
     assert matcher.collections["offering"].docs[energy_id].title == "工厂能耗监测与优化平台"

@@ -101,7 +101,7 @@ class MatchEngine:
                 return folder
         return self.index_dir if (self.index_dir / "manifest.json").exists() else None
 
-    def _load_saved(self, end_reads: bool = False) -> tuple[Matcher, str, datetime | None] | None:
+    def _load_saved(self) -> tuple[Matcher, str, datetime | None] | None:
         folder = self.current_generation()
         if folder is None:
             return None
@@ -109,8 +109,6 @@ class MatchEngine:
         if meta.get("model") != self.encoder.name:
             return None
         scenarios, labels = self._taxonomy()
-        if end_reads:
-            db.session.commit()  # not holding a transaction (on SQLite, outside a request, the write lock) while files load
         try:
             matcher = Matcher.load(folder, self.weights, scenarios, labels, self.encoder.han_ability, self.approx_threshold,
                                    self.encoder.name)
@@ -131,23 +129,21 @@ class MatchEngine:
             shutil.rmtree(old, ignore_errors=True)  # keep the previous one for workers still loading it
         return name
 
-    def ready(self, end_reads: bool = False) -> Matcher:
+    def ready(self) -> Matcher:
         """The matcher, loading the saved index (or building one from stored vectors) if not yet done.
-        end_reads: the caller's session is its own (a worker's warm start): each read's transaction
-        ends before the slow part that follows it, so no lock is held while files load or the index builds."""
+        Reads only: a caller outside a request runs it in read_phase(), so no lock is held meanwhile."""
         with self.lock:
             if self.matcher is None:
-                loaded = self._load_saved(end_reads)
+                loaded = self._load_saved()
                 if loaded is not None:
                     self.matcher, self.generation, self.synced_until = loaded
-                    self._catch_up(end_reads)
+                    self._catch_up()
                 else:
-                    self.rebuild(save=True, end_reads=end_reads)
+                    self.rebuild(save=True)
                 self.ready_at = time.monotonic()
             return self.matcher
 
-    def rebuild(self, save: bool = True, objects: list | None = None, docs: list[MatchDocument] | None = None,
-                end_reads: bool = False) -> tuple[int, int]:
+    def rebuild(self, save: bool = True, objects: list | None = None, docs: list[MatchDocument] | None = None) -> tuple[int, int]:
         """Rebuild both sides from stored vectors. Returns (demands, offerings) indexed.
         objects/docs: the open demands and published offerings (or their documents), if the caller has them."""
         with self.lock:
@@ -157,8 +153,6 @@ class MatchEngine:
             matcher = self._new_matcher()
             all_docs = docs if docs is not None else documents(objects)
             stored = self._stored_vectors(all_docs)
-            if end_reads:
-                db.session.commit()
             docs = [d for d in all_docs if (d.kind, d.id) in stored]
             vectors = [stored[(d.kind, d.id)] for d in docs]
             matcher.build(docs, np.vstack(vectors) if vectors else np.zeros((0, matcher.dim), np.float32))
@@ -249,7 +243,7 @@ class MatchEngine:
             self._catch_up()
             return self.matcher
 
-    def _catch_up(self, end_reads: bool = False) -> None:
+    def _catch_up(self) -> None:
         matcher = self.matcher
         since = (self.synced_until or datetime(1970, 1, 1)) - SYNC_OVERLAP
         changed: dict[str, set[int]] = {"demand": set(), "offering": set()}
@@ -269,8 +263,6 @@ class MatchEngine:
         stamps = list(db.session.scalars(sa.select(sa.func.max(Embedding.updated_at)).where(Embedding.updated_at > since)))
         gone = [("demand" if isinstance(row, Demand) else "offering", row.id) for row in rows if not indexable(row)]
         latest = max([latest, *(row.updated_at for row in rows), *(s for s in stamps if s is not None)])
-        if end_reads:
-            db.session.commit()
         for doc in docs:
             vector = stored.get((doc.kind, doc.id))
             if not _already_indexed(matcher, doc, vector):
@@ -348,7 +340,7 @@ def warm_start(app: Flask, background: bool = True) -> threading.Thread | None:
     def load() -> None:
         with app.app_context(), read_phase():  # reads only: never hold SQLite's write lock while loading
             try:
-                get_engine(app).ready(end_reads=True)
+                get_engine(app).ready()
             except Exception:  # noqa: BLE001 - reported by /healthz and the log, the worker keeps serving
                 log.exception("matching engine failed to load")
                 app.extensions["match_engine_error"] = True
