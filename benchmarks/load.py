@@ -243,6 +243,24 @@ def _synthetic_matches(db, engine, rng: random.Random) -> int:
 
 # ---------------------------------------------------------------- serving
 
+def bench_pages(ids: dict) -> list[tuple[str, str, str]]:
+    """(label, path, who) of every page the issue measures, beside the trivial route (benchmarks/pages.py too)."""
+    return [
+        ("trivial route", "/_bench/trivial", ""),
+        ("home", "/", ""),
+        ("browse demands", "/demands/", ""),
+        ("browse demands, keyword", "/demands/?q=%E6%A3%80%E6%B5%8B", ""),
+        ("browse demands, filter", "/demands/?city=weifang&scenario=online_inspection", ""),
+        ("providers", "/providers/", ""),
+        ("demand with ranked providers", f"/demands/{ids['demand']}", "owner"),
+        ("an offering's page", f"/offerings/{ids['offering']}", "seller"),
+        ("provider's opportunities", "/opportunities/", "seller"),
+        ("my demands (match counts)", "/demands/mine", "owner"),
+        ("bureau dashboard", "/dashboard/", "officer"),
+        ("chain-list coverage", f"/chain-lists/{ids['list']}", "officer"),
+    ]
+
+
 def serve(url: str, instance: Path, port: int, workers: int) -> tuple[subprocess.Popen, float]:
     env = dict(os.environ, DATABASE_URL=url, INSTANCE_PATH=str(instance), SECRET_KEY="bench", MATCHING_ENABLED="1",
                MATCHING_INDEX_DIR=str(instance / "matching"), HOST="127.0.0.1", PORT=str(port), WEB_WORKERS=str(workers),
@@ -388,20 +406,7 @@ def main() -> None:
         rss = worker_rss(proc)
         print(f"{label}, gunicorn {args.workers} workers: ready {ready:.1f} s after start; memory: {rss}", flush=True)
         cookies = {who: login(args.port, f"{who}@bench.example") for who in ("owner", "seller", "officer")}
-        pages = [
-            ("trivial route", "/_bench/trivial", ""),
-            ("home", "/", ""),
-            ("browse demands", "/demands/", ""),
-            ("browse demands, keyword", "/demands/?q=%E6%A3%80%E6%B5%8B", ""),
-            ("browse demands, filter", "/demands/?city=weifang&scenario=online_inspection", ""),
-            ("providers", "/providers/", ""),
-            ("demand with ranked providers", f"/demands/{ids['demand']}", "owner"),
-            ("an offering's page", f"/offerings/{ids['offering']}", "seller"),
-            ("provider's opportunities", "/opportunities/", "seller"),
-            ("my demands (match counts)", "/demands/mine", "owner"),
-            ("bureau dashboard", "/dashboard/", "officer"),
-            ("chain-list coverage", f"/chain-lists/{ids['list']}", "officer"),
-        ]
+        pages = bench_pages(ids)
         print(f"\n{'page':32}{'conn':>5}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'n':>7}{'err':>5}")
         for connections in [int(c) for c in args.connections.split(",")]:
             trivial = None

@@ -58,20 +58,9 @@ def main() -> None:
         assert response.status_code == 302, f"login failed for {who}"
         clients[who] = client
     clients[""] = app.test_client()
-    pages = [
-        ("trivial route", "/_bench/trivial", ""),
-        ("home", "/", ""),
-        ("browse demands", "/demands/", ""),
-        ("browse demands, keyword", "/demands/?q=%E6%A3%80%E6%B5%8B", ""),
-        ("browse demands, filter", "/demands/?city=weifang&scenario=online_inspection", ""),
-        ("providers", "/providers/", ""),
-        ("demand with ranked providers", f"/demands/{ids['demand']}", "owner"),
-        ("an offering's page", f"/offerings/{ids['offering']}", "seller"),
-        ("provider's opportunities", "/opportunities/", "seller"),
-        ("my demands (match counts)", "/demands/mine", "owner"),
-        ("bureau dashboard", "/dashboard/", "officer"),
-        ("chain-list coverage", f"/chain-lists/{ids['list']}", "officer"),
-    ]
+    from load import bench_pages  # benchmarks/load.py: the same pages
+
+    pages = bench_pages(ids)
     headers = {"Accept-Language": "zh-CN"}
     if args.profile:
         from pyinstrument import Profiler
