@@ -150,10 +150,10 @@ def test_months_without_demands_show_as_zero_rows(client, data):
 
 
 def test_figures_are_kept_per_filter_for_the_configured_seconds(app, client, data, db, monkeypatch):
-    import marketplace.dashboard.views as dashboard
+    import marketplace.cache as cache
 
     now = [1000.0]
-    monkeypatch.setattr(dashboard.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(cache.time, "monotonic", lambda: now[0])
     app.config["DASHBOARD_CACHE_SECONDS"] = 30
     login(client, data["officer"])
     assert funnel_numbers(client.get("/dashboard/").get_data(as_text=True))["demands"] == 4

@@ -6,13 +6,14 @@ from tests.test_page_queries import count_queries
 
 
 def test_home_figures_are_kept_for_the_configured_seconds(app, client, db, monkeypatch):
+    import marketplace.cache as cache
     import marketplace.public.views as public
 
     firm = make_org("manufacturer", name="潍坊示例企业")
     make_demand(firm, title="第一条需求")
     db.session.commit()
     now = [1000.0]
-    monkeypatch.setattr(public.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(cache.time, "monotonic", lambda: now[0])
     app.config["HOME_CACHE_SECONDS"] = 30
     assert public.cached_counts()["open_demands"] == 1
     make_demand(firm, title="第二条需求")

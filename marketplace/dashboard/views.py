@@ -1,13 +1,12 @@
 """The bureau dashboard: funnel, trends, breakdowns, pool coverage and adoption, with charts and tables."""
 from __future__ import annotations
 
-import time
-
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from marketplace.cache import remembered
 from marketplace.dashboard import filters as dash_filters
 from marketplace.dashboard import queries
 from marketplace.dashboard.queries import GROUP_LABELS, STAGE_LABELS
@@ -66,20 +65,7 @@ def cached_figures(selected, locale: str) -> dict:
     """figures() per filter (and language: the charts carry labels), kept DASHBOARD_CACHE_SECONDS:
     the figures are the same for every bureau viewing the same filter, a short delay is acceptable,
     and counting tens of thousands of demands' stages on every view is not."""
-    ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 0 if current_app.testing else 30)
-    if not ttl:
-        return figures(selected)
-    cache = current_app.extensions.setdefault("dashboard_figures", {})
-    key = (repr(selected), locale)
-    hit = cache.get(key)
-    now = time.monotonic()
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    result = figures(selected)
-    if len(cache) > 200:
-        cache.clear()
-    cache[key] = (now + ttl, result)
-    return result
+    return remembered("dashboard", (repr(selected), locale), "DASHBOARD_CACHE_SECONDS", 30, lambda: figures(selected))
 
 
 @bp.route("/")

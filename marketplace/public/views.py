@@ -1,12 +1,11 @@
 """Home page, language switch and health check."""
 from __future__ import annotations
 
-import time
-
 import sqlalchemy as sa
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from marketplace.cache import remembered
 from marketplace.demands.access import visible_filter
 from marketplace.demands.models import Demand
 from marketplace.demands.queries import row_options
@@ -38,14 +37,7 @@ def cached_counts() -> dict[str, int]:
     """live_counts(), kept HOME_CACHE_SECONDS per process: the home page's figures are the same for
     every visitor, and six count(*) queries over the whole market on every view cost more than the
     rest of the page (a figure a few seconds old is acceptable)."""
-    ttl = current_app.config.get("HOME_CACHE_SECONDS", 0 if current_app.testing else 30)
-    if not ttl:
-        return live_counts()
-    hit = current_app.extensions.get("home_counts")
-    now = time.monotonic()
-    if hit is None or hit[0] <= now:
-        hit = current_app.extensions["home_counts"] = (now + ttl, live_counts())
-    return hit[1]
+    return remembered("home", "counts", "HOME_CACHE_SECONDS", 30, live_counts)
 
 
 @bp.route("/")

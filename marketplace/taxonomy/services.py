@@ -1,12 +1,10 @@
 """Taxonomy look-ups for forms, filters and display."""
 from __future__ import annotations
 
-import time
-
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from marketplace.cache import remembered
 from marketplace.extensions import db
 from marketplace.i18n import is_english
 from marketplace.taxonomy.models import TaxonomyTerm
@@ -25,13 +23,8 @@ def terms(kind: str) -> list[TaxonomyTerm]:
 def _labels(kind: str) -> list[tuple[int, str, str, str]]:
     """(id, code, label_zh, label_en) of a kind's active terms, kept TAXONOMY_CACHE_SECONDS per process:
     every browse page and form reads them, and terms change rarely (an edit shows within the minute)."""
-    ttl = current_app.config.get("TAXONOMY_CACHE_SECONDS", 0 if current_app.testing else 60)
-    cache = current_app.extensions.setdefault("taxonomy_labels", {})
-    hit = cache.get(kind)
-    now = time.monotonic()
-    if hit is None or hit[0] <= now:
-        hit = cache[kind] = (now + ttl, [(t.id, t.code, t.label_zh, t.label_en) for t in terms(kind)])
-    return hit[1]
+    return remembered("taxonomy_labels", kind, "TAXONOMY_CACHE_SECONDS", 60,
+                      lambda: [(t.id, t.code, t.label_zh, t.label_en) for t in terms(kind)])
 
 
 def term_choices(kind: str, blank: str | None = None) -> list[tuple[int, str]]:
