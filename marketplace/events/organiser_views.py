@@ -17,7 +17,7 @@ from marketplace.events.forms import CancelForm, CheckinForm, DecisionForm, Even
 from marketplace.events.models import Event, Meeting, Registration
 from marketplace.events.scheduler import NO_SHARED_SLOT, NOT_REACHED, PARTICIPANT_BUSY, TABLES_FULL
 from marketplace.events.services import EventError
-from marketplace.events.views import bp, get_event_or_404, is_organiser, show_error
+from marketplace.events.views import attempt, bp, get_event_or_404, is_organiser, show_error
 from marketplace.db import utc_now
 from marketplace.extensions import db
 from marketplace.jobs import enqueue
@@ -154,13 +154,7 @@ def edit(event_id: int):
 @login_required
 def publish(event_id: int):
     event = organised_event_or_404(event_id)
-    try:
-        services.publish_event(event)
-        db.session.commit()
-        flash(_("The event is published: firms and providers can register."), "success")
-    except EventError as error:
-        db.session.rollback()
-        show_error(error)
+    attempt(lambda: services.publish_event(event), _("The event is published: firms and providers can register."))
     return redirect(url_for("events.detail", event_id=event.id))
 
 
@@ -196,13 +190,8 @@ def decide(registration_id: int):
     registration = db.session.get(Registration, registration_id) or abort(404)
     organised_event_or_404(registration.event_id)
     form = DecisionForm()
-    try:
-        services.decide_registration(registration, approve=bool(form.approve.data), reason=form.reason.data or "")
-        db.session.commit()
-        flash(_("The registration was decided and the organisation told."), "success")
-    except EventError as error:
-        db.session.rollback()
-        show_error(error)
+    attempt(lambda: services.decide_registration(registration, approve=bool(form.approve.data), reason=form.reason.data or ""),
+            _("The registration was decided and the organisation told."))
     return redirect(url_for("events.registrations", event_id=registration.event_id))
 
 
@@ -264,15 +253,10 @@ def move(meeting_id: int):
     if not form.validate_on_submit():
         flash(_("Choose a slot and a table."), "danger")
         return redirect(url_for("events.schedule", event_id=event.id))
-    try:
-        services.move_meeting(meeting, form.slot_id.data, form.table_no.data, form.version.data)
-        db.session.commit()
-        flash(_("The meeting was moved and locked."), "success")
-    except EventError as error:
-        db.session.rollback()
-        show_error(error)
-        if error.status == 409:
-            return render_schedule_conflict(event)
+    error = attempt(lambda: services.move_meeting(meeting, form.slot_id.data, form.table_no.data, form.version.data),
+                    _("The meeting was moved and locked."))
+    if error is not None and error.status == 409:
+        return render_schedule_conflict(event)
     return redirect(url_for("events.schedule", event_id=event.id))
 
 
@@ -296,12 +280,7 @@ def lock(meeting_id: int):
 def mark(meeting_id: int, status: str):
     meeting = db.session.get(Meeting, meeting_id) or abort(404)
     organised_event_or_404(meeting.request.event_id)
-    try:
-        services.mark_meeting(meeting, status)
-        db.session.commit()
-    except EventError as error:
-        db.session.rollback()
-        show_error(error)
+    attempt(lambda: services.mark_meeting(meeting, status))
     return redirect(url_for("events.schedule", event_id=meeting.request.event_id))
 
 

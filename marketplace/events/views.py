@@ -4,6 +4,7 @@ both share this blueprint."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -51,6 +52,21 @@ def show_error(error: EventError, form=None) -> None:
         field.errors = list(field.errors) + [str(error.message)]
     else:
         flash(str(error.message), "danger")
+
+
+def attempt(action: Callable[[], object], success: str | None = None, form=None) -> EventError | None:
+    """Run a service call and commit (then flash `success`); on EventError roll back and show the
+    error, beside the form's field when it names one. Returns that error, or None once saved."""
+    try:
+        action()
+        db.session.commit()
+    except EventError as error:
+        db.session.rollback()
+        show_error(error, form)
+        return error
+    if success:
+        flash(success, "success")
+    return None
 
 
 def stage_label(code: str) -> str:
@@ -184,13 +200,8 @@ def send_request(event_id: int):
     if not form.validate_on_submit() or not (form.to_id.data or "").isdigit():
         flash(_("Choose a participant to meet."), "danger")
         return redirect(url_for("events.mine", event_id=event.id))
-    try:
-        services.send_request(registration, int(form.to_id.data), form.note.data or "")
-        db.session.commit()
-        flash(_("Your meeting request was sent."), "success")
-    except EventError as error:
-        db.session.rollback()
-        show_error(error)
+    attempt(lambda: services.send_request(registration, int(form.to_id.data), form.note.data or ""),
+            _("Your meeting request was sent."))
     return redirect(url_for("events.mine", event_id=event.id))
 
 
@@ -211,14 +222,9 @@ def answer(request_id: int):
     form = AnswerForm(prefix=f"a{meeting_request.id}")
     form.slot_id.choices = [(s.id, "") for s in services.free_slots(meeting_request)] + [(0, "")]
     accept = bool(form.accept.data)
-    try:
-        slot = request.form.get(f"a{meeting_request.id}-slot_id", type=int)
-        services.answer_request(meeting_request, accept, form.version.data, slot_id=slot)
-        db.session.commit()
-        flash(_("You accepted the meeting.") if accept else _("You declined the meeting."), "success")
-    except EventError as error:
-        db.session.rollback()
-        show_error(error)
+    slot = request.form.get(f"a{meeting_request.id}-slot_id", type=int)
+    attempt(lambda: services.answer_request(meeting_request, accept, form.version.data, slot_id=slot),
+            _("You accepted the meeting.") if accept else _("You declined the meeting."))
     return redirect(url_for("events.mine", event_id=meeting_request.event_id))
 
 
@@ -226,13 +232,7 @@ def answer(request_id: int):
 @login_required
 def cancel_request(request_id: int):
     meeting_request = _own_request(request_id)
-    try:
-        services.cancel_request(meeting_request)
-        db.session.commit()
-        flash(_("The meeting request was cancelled."), "success")
-    except EventError as error:
-        db.session.rollback()
-        show_error(error)
+    attempt(lambda: services.cancel_request(meeting_request), _("The meeting request was cancelled."))
     return redirect(url_for("events.mine", event_id=meeting_request.event_id))
 
 
