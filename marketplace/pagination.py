@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, request
 
+from marketplace.cache import remembered
 from marketplace.extensions import db
 
 
@@ -48,12 +49,47 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     return max(low, min(high, value))
 
 
-def paginate(query: sa.Select, per_page: int | None = None, scalars: bool = True) -> Page:
+def _count(query: sa.Select) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+def _statement_key(query: sa.Select) -> tuple | None:
+    """The statement's shape and its parameters (what SQLAlchemy's own statement cache keys on): two
+    visitors share a cached count only when they ask the same question. None when not cacheable."""
+    cache_key = query.order_by(None)._generate_cache_key()
+    if cache_key is None:
+        return None
+    return cache_key.key, tuple(repr(p.effective_value) for p in cache_key.bindparams)
+
+
+def _page_of(query: sa.Select, eager: tuple) -> list[Any]:
+    """The page's ids first, then those rows with what they show (`eager` loader options): the database
+    sorts and cuts bare rows, and joins related rows only for the page, not for every match it sorted."""
+    entity = query.column_descriptions[0]["entity"]
+    key = sa.inspect(entity).primary_key[0]
+    ids = list(db.session.scalars(query.with_only_columns(key)))
+    if not ids:
+        return []
+    rows = {getattr(row, key.key): row for row in db.session.scalars(sa.select(entity).where(key.in_(ids)).options(*eager))}
+    return [rows[i] for i in ids if i in rows]
+
+
+def paginate(query: sa.Select, per_page: int | None = None, scalars: bool = True, shared_total: bool = False,
+             eager: tuple | None = None) -> Page:
+    """shared_total: the market-wide browse pages, where counting every open row on each view is the
+    largest cost and a total up to BROWSE_COUNT_CACHE_SECONDS old is acceptable (the rows are live).
+    eager: loader options for a select of one entity, applied to the page's rows only (_page_of)."""
     per_page = per_page or _int_arg("per_page", current_app.config.get("PER_PAGE", 20), 5, 100)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+    key = _statement_key(query) if shared_total else None
+    if key is not None:
+        total = remembered("browse_totals", key, "BROWSE_COUNT_CACHE_SECONDS", 30, lambda: _count(query))
+    else:
+        total = _count(query)
     pages = max(1, -(-total // per_page))
     page = _int_arg("page", 1, 1, pages)
     limited = query.limit(per_page).offset((page - 1) * per_page)
+    if eager is not None:
+        return Page(items=_page_of(limited, eager), page=page, per_page=per_page, total=total)
     result = db.session.execute(limited)
     items = list(result.scalars() if scalars else result)
     return Page(items=items, page=page, per_page=per_page, total=total)

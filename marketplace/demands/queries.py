@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.demands.models import Demand, demand_scenario
 from marketplace import search
@@ -17,16 +17,17 @@ SORTS = {
 
 
 def row_options() -> tuple:
-    """What a list of demands shows per row (firm, terms, list, pool), loaded in a few queries
-    for the whole page instead of one per row."""
-    return (selectinload(Demand.org), selectinload(Demand.city), selectinload(Demand.industry),
-            selectinload(Demand.chain), selectinload(Demand.stage), selectinload(Demand.scenarios),
-            selectinload(Demand.vouchers), selectinload(Demand.demand_list), selectinload(Demand.pool))
+    """What a list of demands shows per row (firm, terms, list, pool), loaded in three queries for
+    the whole page instead of one per row: joined for the one-to-one rows, then the two tag lists."""
+    return (joinedload(Demand.org), joinedload(Demand.city), joinedload(Demand.industry),
+            joinedload(Demand.chain), joinedload(Demand.stage), selectinload(Demand.scenarios),
+            selectinload(Demand.vouchers), joinedload(Demand.demand_list), joinedload(Demand.pool))
 
 
 def filtered_demands(base: sa.Select, args) -> sa.Select:
     """Apply the browse filters in `args` (q, city, industry, chain, scenario, status, sort).
-    With a query and no other sort chosen, the best matches come first (marketplace/search.py)."""
+    With a query and no other sort chosen, the best matches come first (marketplace/search.py).
+    Rows come bare: add row_options() (or paginate(eager=row_options())) to show them."""
     query, score = base, None
     found = search.parse(args.get("q"))
     if found is not None:
@@ -42,8 +43,8 @@ def filtered_demands(base: sa.Select, args) -> sa.Select:
     if args.get("status") in ("draft", "open", "awarded", "closed", "cancelled"):
         query = query.where(Demand.status == args["status"])
     if score is not None and search.wants_relevance(args, found):
-        return query.order_by(score.desc(), *SORTS["newest"]).options(*row_options())
-    return query.order_by(*SORTS.get(args.get("sort") or "newest", SORTS["newest"])).options(*row_options())
+        return query.order_by(score.desc(), *SORTS["newest"])
+    return query.order_by(*SORTS.get(args.get("sort") or "newest", SORTS["newest"]))
 
 
 MINE_STATUSES = ("draft", "open", "awarded", "closed", "cancelled")

@@ -10,6 +10,7 @@ from marketplace.audit.services import record
 from marketplace.bids.models import LIVE_BID_STATUSES, Bid
 from marketplace.demands import access
 from marketplace.demands.models import Bookmark, Demand
+from marketplace.demands.queries import row_options
 from marketplace.extensions import db
 from marketplace.matches import services as matches
 from marketplace.offerings.models import Offering
@@ -31,7 +32,7 @@ def index():
     if score is not None and request.args.get("matched") == "1":
         query = query.where(Demand.id.in_(matches.matched_for_provider(org.id)))
     sort = request.args.get("sort") if request.args.get("sort") in queries.SORTS else "match"
-    page = paginate(queries.ordered(query, sort, score))
+    page = paginate(queries.ordered(query, sort, score), eager=row_options())
     ids = [d.id for d in page.items]
     by_id = matches.provider_items(org.id, page.items)
     saved = set(db.session.scalars(queries.bookmarked_ids(org.id).where(Bookmark.demand_id.in_(ids))))
