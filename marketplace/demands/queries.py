@@ -1,13 +1,22 @@
 """Read-side queries for demand browse pages."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.demands.models import Demand, demand_scenario
 from marketplace import search
 from marketplace.search import keyword_filter
-from marketplace.taxonomy.services import term_id_subquery
+from marketplace.taxonomy.services import TermLabel, term_id_subquery
+
+class BrowseTerms(NamedTuple):
+    city: TermLabel | None
+    industry: TermLabel | None
+    chain: TermLabel | None
+    scenarios: list[TermLabel]
+
 
 SORTS = {
     "newest": (Demand.published_at.desc().nulls_last(), Demand.id.desc()),
@@ -22,6 +31,30 @@ def row_options() -> tuple:
     return (joinedload(Demand.org), joinedload(Demand.city), joinedload(Demand.industry),
             joinedload(Demand.chain), joinedload(Demand.stage), selectinload(Demand.scenarios),
             selectinload(Demand.vouchers), joinedload(Demand.demand_list), joinedload(Demand.pool))
+
+
+def browse_row_options() -> tuple:
+    """What a browse row loads besides its own columns: the firm. Its terms come from browse_terms()."""
+    return (joinedload(Demand.org),)
+
+
+def browse_terms(demands) -> dict[int, BrowseTerms]:
+    """City, industry and chain labels and scenario chips of each demand on a browse page: one query for
+    the scenario links, labels from the taxonomy cache (list pages would otherwise load each term row)."""
+    from marketplace.extensions import db
+    from marketplace.taxonomy.services import labels_by_id
+
+    labels = labels_by_id()
+    out = {d.id: BrowseTerms(labels.get(d.city_id), labels.get(d.industry_id), labels.get(d.chain_id), [])
+           for d in demands}
+    if out:
+        links = sa.select(demand_scenario.c.demand_id, demand_scenario.c.term_id).where(demand_scenario.c.demand_id.in_(out))
+        for demand_id, term_id in db.session.execute(links):
+            if term_id in labels:
+                out[demand_id].scenarios.append(labels[term_id])
+        for row in out.values():
+            row.scenarios.sort(key=lambda t: (t.sort_order, t.id))
+    return out
 
 
 def filtered_demands(base: sa.Select, args) -> sa.Select:
