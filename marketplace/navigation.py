@@ -6,9 +6,10 @@ that has not been built.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import current_app, url_for
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
 from flask_login import current_user
 
 ROLE_MENUS = {
@@ -118,7 +119,16 @@ STATUS_COLOURS = {
 
 
 def status_label(status: str) -> str:
-    return str(STATUS_LABELS.get(status, status))
+    label = STATUS_LABELS.get(status)
+    if label is None:
+        return status
+    return _translated_status(status, str(get_locale()))
+
+
+@lru_cache(maxsize=256)
+def _translated_status(status: str, locale: str) -> str:
+    """A badge on every row of a list: translated once per status and language, not per row."""
+    return str(STATUS_LABELS[status])
 
 
 def status_colour(status: str) -> str:

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
+
+from babel.dates import format_date as babel_format_date
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_datetime, get_locale
+from jinja2 import pass_context
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -17,6 +21,17 @@ def term_label(term) -> str:
     if term is None:
         return ""
     return term.label_en if is_english() else term.label_zh
+
+
+@pass_context
+def term_filter(context, term) -> str:
+    """`term|term`: the language is read once per render (the `english` context value), not per label."""
+    if term is None:
+        return ""
+    english = context.get("english")
+    if english is None:
+        english = is_english()
+    return term.label_en if english else term.label_zh
 
 
 def money(value) -> str:
@@ -57,8 +72,14 @@ def _date(value, format="medium") -> str:
             format = "MMM d, yyyy HH:mm" if is_english() else "yyyy年M月d日 HH:mm"
         return format_datetime(value, format)
     if isinstance(value, date):
-        return format_date(value, format)
+        return _plain_date(value, format, str(get_locale()))
     return str(value)
+
+
+@lru_cache(maxsize=4096)
+def _plain_date(value: date, format: str, locale: str) -> str:
+    """Dates repeat down a list (deadlines, days); Babel's formatting is the costly part of a row."""
+    return babel_format_date(value, format, locale=locale)
 
 
 def unread_notifications() -> int:
@@ -78,11 +99,14 @@ def nl2br(text: str) -> Markup:
 def init_app(app: Flask) -> None:
     from marketplace.search import highlight, snippet
 
-    app.jinja_env.filters.update(term=term_label, money=money, date=_date, nl2br=nl2br, highlight=highlight, snippet=snippet)
+    app.jinja_env.filters.update(term=term_filter, money=money, date=_date, nl2br=nl2br, highlight=highlight, snippet=snippet)
     app.jinja_env.globals.update(
         money_range=money_range, url_with=url_with, term_label=term_label, is_english=is_english,
         unread_notifications=unread_notifications, get_locale=get_locale,
         role_nav=role_nav, status_label=status_label, status_colour=status_colour,
     )
+    # Read once per render (term_filter); force_locale() renders mail in its own language, and its
+    # render_template call runs this again inside it.
+    app.context_processor(lambda: {"english": is_english()})
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
