@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/pages.py /tmp/k10 --profile /        # a pyinstrument profile of one page
 
 The trivial route is timed the same way, so the ratio says how far a page is above the per-request floor.
-CPU ms (this process's CPU time, SQLite included) is the figure to compare on a shared machine; wall ms
+CPU ms (this process's CPU time, SQLite included; not PostgreSQL's) is the figure to compare on a shared machine; wall ms
 grows with whatever else runs.
 Matching is off in this process (pages read stored matches; the index is for "why this match" only).
 """
@@ -26,7 +26,7 @@ PASSWORD = "bench-password-2026"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("folder", help="the --keep folder of benchmarks/load.py (SQLite)")
+    parser.add_argument("folder", help="the --keep folder of benchmarks/load.py (SQLite or PostgreSQL)")
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--profile", default="", help="print a pyinstrument profile of this path instead")
     args = parser.parse_args()
@@ -39,7 +39,8 @@ def main() -> None:
     from marketplace import create_app
     from marketplace.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'load.sqlite3'}", "SECRET_KEY": "bench",
+    url = ids.get("url") or f"sqlite:///{folder / 'load.sqlite3'}"  # a PostgreSQL database load.py --keep kept, or its SQLite file
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
                       "MATCHING_ENABLED": False, "MATCHING_INDEX_DIR": str(folder / "matching"), "WTF_CSRF_ENABLED": False,
                       "RATELIMIT_ENABLED": False})
 
