@@ -63,58 +63,71 @@ def apply_filters(query: sa.Select, filters: Filters) -> sa.Select:
     return query
 
 
-def _stage_sums() -> list:
-    """Per group of demands, how many reached each stage: SQL sums over indexed EXISTS probes
-    (bids by demand, stored matches by demand and score), so no demand row comes into Python."""
+def _with_stage_sums(query: sa.Select) -> sa.Select:
+    """The query over Demand with, per group, how many demands reached each stage: SQL sums over the
+    demands' bids (aggregated once, hash-joined) and one index-only probe per demand into the stored
+    matches (demand_id, score), so no demand row comes into Python. The probe does not join the
+    offering: the match jobs delete the rows of offerings no longer published."""
     from marketplace.matches import services as matches
     from marketplace.matches.models import Match
 
-    def has_bid(*conditions):
-        return sa.exists().where(Bid.demand_id == Demand.id, *conditions)
-
-    bid, awarded = has_bid(Bid.status != "withdrawn"), has_bid(Bid.status == "awarded")
+    bids = (sa.select(Bid.demand_id, sa.func.max(sa.case((Bid.status != "withdrawn", 1), else_=0)).label("live"),
+                      sa.func.max(sa.case((Bid.status == "awarded", 1), else_=0)).label("awarded"))
+            .group_by(Bid.demand_id).subquery("bids"))
+    bid, awarded = bids.c.live == 1, bids.c.awarded == 1
     matched = bid
     if matches.enabled():
-        stored = (sa.exists().where(Match.demand_id == Demand.id, Match.score >= matches.threshold(),
-                                    Match.offering_id == Offering.id, Offering.status == "published"))
-        matched = sa.or_(bid, stored)
+        matched = sa.or_(bid, sa.exists().where(Match.demand_id == Demand.id, Match.score >= matches.threshold()))
     stages = {"demands": sa.true(), "matched": matched, "bid": bid, "awarded": awarded,
               "closed": sa.and_(awarded, Demand.status == "closed")}
-    return [sa.func.sum(sa.case((condition, 1), else_=0)).label(stage) for stage, condition in stages.items()]
+    return query.outerjoin(bids, bids.c.demand_id == Demand.id).add_columns(
+        *[sa.func.sum(sa.case((condition, 1), else_=0)).label(stage) for stage, condition in stages.items()])
 
 
-def stage_counts(filters: Filters, by: str | None) -> list[tuple[object, dict[str, int]]]:
-    """(key, stage counts) for the published demands in the filters, grouped by "month" ("YYYY-MM"),
-    by a group of GROUPS (its term id; None: not stated; a demand counts in each of its scenarios)
-    or, with by=None, all together under the key None."""
+def _stage_counts(filters: Filters, by_month: bool, group: str | None) -> list[tuple[str | None, object, dict[str, int]]]:
+    """(month "YYYY-MM" or None, group term id or None, stage counts) for the published demands in the
+    filters, grouped by month and/or a group of GROUPS (None: not stated; a demand counts once in each
+    of its scenarios)."""
     query = apply_filters(sa.select().select_from(Demand).where(Demand.published_at.is_not(None)), filters)
-    keys: list = []
-    if by == "month":
-        keys = [sa.extract("year", Demand.published_at), sa.extract("month", Demand.published_at)]
-    elif by == "scenario":
+    months = [sa.extract("year", Demand.published_at), sa.extract("month", Demand.published_at)] if by_month else []
+    groups = []
+    if group == "scenario":
         query = query.outerjoin(demand_scenario, demand_scenario.c.demand_id == Demand.id)
-        keys = [demand_scenario.c.term_id]
-    elif by:
-        keys = [getattr(Demand, f"{by}_id")]
-    rows = db.session.execute(query.add_columns(*keys, *_stage_sums()).group_by(*keys)).all()
+        groups = [demand_scenario.c.term_id]
+    elif group:
+        groups = [getattr(Demand, f"{group}_id")]
+    rows = db.session.execute(_with_stage_sums(query).add_columns(*months, *groups).group_by(*months, *groups)).all()
     out = []
     for row in rows:
-        key = (f"{int(row[0]):04d}-{int(row[1]):02d}" if by == "month" else row[0]) if keys else None
         counts = {stage: int(getattr(row, stage) or 0) for stage in STAGES}
+        keys = list(row[len(STAGES):])
+        month = f"{int(keys.pop(0)):04d}-{int(keys.pop(0)):02d}" if by_month else None
         if counts["demands"]:
-            out.append((key, counts))
+            out.append((month, keys[0] if groups else None, counts))
     return out
 
 
-def funnel(filters: Filters) -> dict[str, int]:
-    counts = stage_counts(filters, None)
-    return counts[0][1] if counts else dict.fromkeys(STAGES, 0)
+def _total(rows) -> dict[str, int]:
+    return {stage: sum(counts[stage] for counts in rows) for stage in STAGES}
 
 
-def by_month(filters: Filters) -> list[tuple[str, dict[str, int]]]:
-    months = dict(stage_counts(filters, "month"))
-    return [(month, months.get(month, dict.fromkeys(STAGES, 0))) for month in month_range(min(months), max(months))] \
-        if months else []
+def breakdown(filters: Filters, group: str) -> tuple[dict[str, int], list, list]:
+    """The funnel, the funnel by month and by group (city, chain, industry or scenario), from one
+    aggregate over the demands (two by scenario: a demand counts in each of its scenarios there)."""
+    rows = _stage_counts(filters, True, group if group != "scenario" else None)
+    by_group = _stage_counts(filters, False, "scenario") if group == "scenario" else rows
+    months: dict[str, list] = {}
+    for month, _, counts in rows:
+        months.setdefault(month, []).append(counts)
+    groups: dict[object, list] = {}
+    for _, key, counts in by_group:
+        groups.setdefault(key, []).append(counts)
+    terms = _term_ids(groups)
+    zero = dict.fromkeys(STAGES, 0)
+    month_rows = [(m, _total(months[m]) if m in months else zero) for m in month_range(min(months), max(months))] if months else []
+    group_rows = sorted(((terms.get(key), _total(members)) for key, members in groups.items()),
+                        key=lambda pair: (-pair[1]["demands"], pair[0].sort_order if pair[0] else 10**6))
+    return _total([counts for _, _, counts in rows]), month_rows, group_rows
 
 
 def month_range(first: str, last: str) -> list[str]:
@@ -125,14 +138,6 @@ def month_range(first: str, last: str) -> list[str]:
         out.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return out
-
-
-def by_group(filters: Filters, group: str) -> list[tuple[object, dict[str, int]]]:
-    """Funnel per city, chain, industry or scenario (a demand counts in each of its scenarios)."""
-    counts = stage_counts(filters, group)
-    terms = _term_ids(key for key, _ in counts)
-    out = [(terms.get(key), funnel) for key, funnel in counts]
-    return sorted(out, key=lambda pair: (-pair[1]["demands"], pair[0].sort_order if pair[0] else 10**6))
 
 
 def pool_coverage(filters: Filters) -> list[dict]:

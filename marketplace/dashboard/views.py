@@ -52,9 +52,7 @@ def charts(funnel, months, groups, coverage) -> dict[str, dict]:
 
 def figures(selected) -> dict:
     """Everything the dashboard shows for one filter, counted by SQL aggregates."""
-    funnel = queries.funnel(selected)
-    months = queries.by_month(selected)
-    groups = queries.by_group(selected, selected.group)
+    funnel, months, groups = queries.breakdown(selected, selected.group)
     coverage = queries.pool_coverage(selected)
     return {"funnel": funnel, "months": months, "groups": groups, "coverage": coverage,
             "adoption": queries.adoption(selected.city_id), "charts": charts(funnel, months, groups, coverage)}

@@ -15,7 +15,7 @@ from marketplace.matches import services as matches
 from marketplace.offerings.models import Offering
 from marketplace.offerings.views import provider_org_or_403
 from marketplace.opportunities import queries
-from marketplace.pagination import paginate
+from marketplace.pagination import paginate, paginate_parts
 from marketplace.taxonomy.services import code_choices
 from marketplace.urls import safe_next
 
@@ -27,11 +27,14 @@ bp = Blueprint("opportunities", __name__, url_prefix="/opportunities")
 def index():
     org = provider_org_or_403()
     query = queries.opportunities(current_user, org.id, request.args)
-    score = matches.best_score(org.id) if matches.enabled() else None  # stored matches, by SQL: no ranking here
-    if score is not None and request.args.get("matched") == "1":
+    matched_only = matches.enabled() and request.args.get("matched") == "1"
+    if matched_only:
         query = query.where(Demand.id.in_(matches.matched_for_provider(org.id)))
     sort = request.args.get("sort") if request.args.get("sort") in queries.SORTS else "match"
-    page = paginate(queries.ordered(query, sort, score))
+    if sort == "match" and matches.enabled():  # stored matches, by SQL: no ranking here
+        page = paginate_parts(queries.best_match_first(query, org.id, matched_only))
+    else:
+        page = paginate(queries.ordered(query, sort))
     ids = [d.id for d in page.items]
     by_id = matches.provider_items(org.id, page.items)
     saved = set(db.session.scalars(queries.bookmarked_ids(org.id).where(Bookmark.demand_id.in_(ids))))
