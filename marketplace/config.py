@@ -9,6 +9,9 @@ from pathlib import Path
 from marketplace.matching.fusion import STRONG_MATCH_PROBABILITY
 
 
+CACHE_SETTINGS = ("HOME_CACHE_SECONDS", "DASHBOARD_CACHE_SECONDS", "TAXONOMY_CACHE_SECONDS", "BROWSE_COUNT_CACHE_SECONDS")
+
+
 def _env_float(name: str, default: float) -> float:
     value = os.environ.get(name)
     return float(value) if value else default
@@ -82,4 +85,6 @@ def default_config(instance_path: str) -> dict:
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         # A calibrated probability of relevance: the matcher's strong-match line by default.
         "MATCHING_COUNT_THRESHOLD": _env_float("MATCHING_COUNT_THRESHOLD", STRONG_MATCH_PROBABILITY),
+        # Per-process caches (marketplace/cache.py): only when set, so tests keep them off by default.
+        **{name: float(os.environ[name]) for name in CACHE_SETTINGS if os.environ.get(name)},
     }

@@ -42,4 +42,5 @@ def select_locale() -> str:
 def is_english() -> bool:
     from flask_babel import get_locale
 
-    return str(get_locale() or "").startswith("en")
+    locale = get_locale()  # read per call, not cached: force_locale() renders mail in the recipient's language
+    return locale is not None and locale.language == "en"

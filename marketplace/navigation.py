@@ -107,5 +107,19 @@ def role_nav() -> tuple[list[NavItem], list[NavItem]]:
     return role[:MAIN_ENTRIES], role[MAIN_ENTRIES:] + extra
 
 
+# Bootstrap badge colour of each status (ui.html's status_badge).
+STATUS_COLOURS = {
+    "draft": "secondary", "open": "success", "awarded": "primary", "closed": "dark", "cancelled": "danger",
+    "published": "success", "unpublished": "secondary", "submitted": "info", "shortlisted": "warning",
+    "declined": "danger", "withdrawn": "secondary", "under_review": "warning", "admitted": "success",
+    "rejected": "danger", "suspended": "warning", "removed": "dark", "pending": "info", "accepted": "success",
+    "archived": "secondary",
+}
+
+
 def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
+
+
+def status_colour(status: str) -> str:
+    return STATUS_COLOURS.get(status, "secondary")

@@ -49,42 +49,69 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     return max(low, min(high, value))
 
 
-def total(query: sa.Select) -> int:
-    """How many rows the query selects. A long list's total (LIST_COUNT_CACHE_MIN rows or more) is kept
-    LIST_COUNT_CACHE_SECONDS per query: counting 100k open demands costs a scan (50-90 ms on PostgreSQL)
-    on every page view, and a total of that size a few seconds old is not noticeable; shorter lists
-    (a firm's own demands) count every time, so they stay exact."""
-    count = sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    # The statement's structure and parameter values, as SQLAlchemy's own statement cache keys it (the
-    # key the SQLAlchemy docs' caching recipe uses): ~100x cheaper than compiling the SQL to key on it.
-    key = count._generate_cache_key()
-    return remembered("list_totals", (key.key, repr([p.effective_value for p in key.bindparams])), "LIST_COUNT_CACHE_SECONDS", 30,
-                      lambda: db.session.scalar(count) or 0,
-                      keep=lambda n: n >= current_app.config.get("LIST_COUNT_CACHE_MIN", 1000))
+def _count(query: sa.Select) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
-def paginate(query: sa.Select, per_page: int | None = None, scalars: bool = True) -> Page:
+def _statement_key(query: sa.Select) -> tuple | None:
+    """The statement's shape and its parameters (what SQLAlchemy's own statement cache keys on): two
+    visitors share a cached count only when they ask the same question. None when not cacheable."""
+    cache_key = query.order_by(None)._generate_cache_key()
+    if cache_key is None:
+        return None
+    return cache_key.key, tuple(repr(p.effective_value) for p in cache_key.bindparams)
+
+
+def _total(query: sa.Select, shared: bool) -> int:
+    key = _statement_key(query) if shared else None
+    if key is None:
+        return _count(query)
+    return remembered("browse_totals", key, "BROWSE_COUNT_CACHE_SECONDS", 30, lambda: _count(query))
+
+
+def _page_of(query: sa.Select, eager: tuple) -> list[Any]:
+    """The page's ids first, then those rows with what they show (`eager` loader options): the database
+    sorts and cuts bare rows, and joins related rows only for the page, not for every match it sorted."""
+    entity = query.column_descriptions[0]["entity"]
+    key = sa.inspect(entity).primary_key[0]
+    ids = list(db.session.scalars(query.with_only_columns(key)))
+    if not ids:
+        return []
+    rows = {getattr(row, key.key): row for row in db.session.scalars(sa.select(entity).where(key.in_(ids)).options(*eager))}
+    return [rows[i] for i in ids if i in rows]
+
+
+def paginate(query: sa.Select, per_page: int | None = None, scalars: bool = True, shared_total: bool = False,
+             eager: tuple | None = None) -> Page:
+    """shared_total: the market-wide browse pages, where counting every open row on each view is the
+    largest cost and a total up to BROWSE_COUNT_CACHE_SECONDS old is acceptable (the rows are live).
+    eager: loader options for a select of one entity, applied to the page's rows only (_page_of)."""
     per_page = per_page or _int_arg("per_page", current_app.config.get("PER_PAGE", 20), 5, 100)
-    total_rows = total(query)
-    pages = max(1, -(-total_rows // per_page))
+    total = _total(query, shared_total)
+    pages = max(1, -(-total // per_page))
     page = _int_arg("page", 1, 1, pages)
     limited = query.limit(per_page).offset((page - 1) * per_page)
+    if eager is not None:
+        return Page(items=_page_of(limited, eager), page=page, per_page=per_page, total=total)
     result = db.session.execute(limited)
     items = list(result.scalars() if scalars else result)
-    return Page(items=items, page=page, per_page=per_page, total=total_rows)
+    return Page(items=items, page=page, per_page=per_page, total=total)
 
 
-def paginate_parts(parts: list[sa.Select], per_page: int | None = None) -> Page:
-    """One list made of several selects shown one after another, paged as if it were one select.
-    For an order that one ORDER BY could only give by sorting every row (e.g. "best match first, then
-    newest": each part is ordered by its own index); the parts must not share rows."""
+def paginate_parts(parts: list[sa.Select], per_page: int | None = None, shared_total: bool = False,
+                   eager: tuple | None = None) -> Page:
+    """One list made of several selects shown one after another, paged as if it were one select
+    (shared_total and eager as for paginate). For an order one ORDER BY could only give by sorting every
+    row (e.g. "best match first, then newest", each part read in its own index's order); the parts must
+    not share rows."""
     per_page = per_page or _int_arg("per_page", current_app.config.get("PER_PAGE", 20), 5, 100)
-    totals = [total(part) for part in parts]
+    totals = [_total(part, shared_total) for part in parts]
     pages = max(1, -(-sum(totals) // per_page))
     page = _int_arg("page", 1, 1, pages)
     skip, items = (page - 1) * per_page, []
     for part, rows in zip(parts, totals):
         if skip < rows and len(items) < per_page:
-            items += db.session.scalars(part.limit(per_page - len(items)).offset(skip)).all()
+            limited = part.limit(per_page - len(items)).offset(skip)
+            items += _page_of(limited, eager) if eager is not None else db.session.scalars(limited).all()
         skip = max(0, skip - rows)
     return Page(items=items, page=page, per_page=per_page, total=sum(totals))

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from marketplace.i18n import is_english
 from marketplace.matching.text import format_amount, format_amount_range
-from marketplace.navigation import role_nav, status_label
+from marketplace.navigation import role_nav, status_colour, status_label
 
 
 def term_label(term) -> str:
@@ -82,7 +82,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         money_range=money_range, url_with=url_with, term_label=term_label, is_english=is_english,
         unread_notifications=unread_notifications, get_locale=get_locale,
-        role_nav=role_nav, status_label=status_label,
+        role_nav=role_nav, status_label=status_label, status_colour=status_colour,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

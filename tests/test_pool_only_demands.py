@@ -39,3 +39,26 @@ def test_a_rejected_provider_is_neither_ranked_nor_invitable(client, db, pool_de
     assert db.session.scalar(sa.select(sa.func.count(Invitation.id))) == 0
     client.post(f"/bids/demand/{demand.id}/invite", data={"provider_org_id": pool_demand["admitted"].id})
     assert [i.provider_org_id for i in db.session.scalars(sa.select(Invitation))] == [pool_demand["admitted"].id]
+
+
+def test_a_cached_browse_total_is_never_shared_across_what_visitors_may_see(app, client, db, pool_demand):
+    """The browse pages keep their totals per statement and parameters for a short time: an
+    anonymous visitor and an admitted member see their own totals, and new rows still show."""
+    app.config["BROWSE_COUNT_CACHE_SECONDS"] = 60
+    firm = make_org("manufacturer", name="公开需求企业")
+    make_demand(firm, title="公开需求：空压机能耗监测")
+    db.session.commit()
+    assert "共 1 条结果" in client.get("/demands/").get_data(as_text=True)  # the pool-only demand is hidden
+
+    member = make_user(pool_demand["admitted"])
+    db.session.commit()
+    login(client, member)
+    html = client.get("/demands/").get_data(as_text=True)
+    assert "共 2 条结果" in html and "铸件砂眼气孔漏检" in html
+
+    client.post("/logout")
+    make_demand(firm, title="新发布：排产优化")
+    db.session.commit()
+    html = client.get("/demands/").get_data(as_text=True)
+    assert "新发布：排产优化" in html  # rows are live ...
+    assert "共 1 条结果" in html  # ... while the total is the one counted a moment ago

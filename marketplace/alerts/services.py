@@ -58,11 +58,11 @@ def new_items(search: SavedSearch, user: User) -> list:
     if search.target == "demands":
         from marketplace.demands import access
         from marketplace.demands.models import Demand
-        from marketplace.demands.queries import filtered_demands
+        from marketplace.demands.queries import filtered_demands, row_options
 
         base = sa.select(Demand).where(access.visible_filter(user), Demand.status == "open", Demand.org_id != user.org_id,
                                        Demand.published_at > search.checked_at)
-        return list(db.session.scalars(filtered_demands(base, args).limit(MAX_ITEMS)))
+        return list(db.session.scalars(filtered_demands(base, args).limit(MAX_ITEMS).options(*row_options())))
     from marketplace.offerings.models import Offering
     from marketplace.orgs.models import Organisation
     from marketplace.orgs.queries import filtered_providers

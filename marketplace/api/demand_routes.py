@@ -16,7 +16,7 @@ from marketplace.api.views import v1
 from marketplace.demands import access, services
 from marketplace.demands.forms import DemandForm
 from marketplace.demands.models import Demand
-from marketplace.demands.queries import filtered_demands
+from marketplace.demands.queries import filtered_demands, row_options
 from marketplace.demands.views import _form_choices, _form_data, get_own_demand, get_visible_demand, require_manufacturer
 from marketplace.extensions import db
 from marketplace.matches import services as matches
@@ -48,7 +48,7 @@ def demand_list():
         base = sa.select(Demand).where(access.visible_filter(current_user))
         if not args.status:
             base = base.where(Demand.status == "open")
-    query = filtered_demands(base, args.model_dump(exclude_none=True))
+    query = filtered_demands(base, args.model_dump(exclude_none=True)).options(*row_options())
     items, cursor = page(query, args.cursor, args.limit, f"demands:{args.sort}")
     return {"items": [serializers.demand(d) for d in items], "next_cursor": cursor}
 

@@ -1,13 +1,22 @@
 """Read-side queries for demand browse pages."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.demands.models import Demand, demand_scenario
 from marketplace import search
 from marketplace.search import keyword_filter
-from marketplace.taxonomy.services import term_id_subquery
+from marketplace.taxonomy.services import TermLabel, term_id_subquery
+
+class BrowseTerms(NamedTuple):
+    city: TermLabel | None
+    industry: TermLabel | None
+    chain: TermLabel | None
+    scenarios: list[TermLabel]
+
 
 SORTS = {
     "newest": (Demand.published_at.desc().nulls_last(), Demand.id.desc()),
@@ -17,16 +26,41 @@ SORTS = {
 
 
 def row_options() -> tuple:
-    """What a list of demands shows per row (firm, terms, list, pool), loaded in a few queries
-    for the whole page instead of one per row."""
-    return (selectinload(Demand.org), selectinload(Demand.city), selectinload(Demand.industry),
-            selectinload(Demand.chain), selectinload(Demand.stage), selectinload(Demand.scenarios),
-            selectinload(Demand.vouchers), selectinload(Demand.demand_list), selectinload(Demand.pool))
+    """What a list of demands shows per row (firm, terms, list, pool), loaded in three queries for
+    the whole page instead of one per row: joined for the one-to-one rows, then the two tag lists."""
+    return (joinedload(Demand.org), joinedload(Demand.city), joinedload(Demand.industry),
+            joinedload(Demand.chain), joinedload(Demand.stage), selectinload(Demand.scenarios),
+            selectinload(Demand.vouchers), joinedload(Demand.demand_list), joinedload(Demand.pool))
+
+
+def browse_row_options() -> tuple:
+    """What a browse row loads besides its own columns: the firm. Its terms come from browse_terms()."""
+    return (joinedload(Demand.org),)
+
+
+def browse_terms(demands) -> dict[int, BrowseTerms]:
+    """City, industry and chain labels and scenario chips of each demand on a browse page: one query for
+    the scenario links, labels from the taxonomy cache (list pages would otherwise load each term row)."""
+    from marketplace.extensions import db
+    from marketplace.taxonomy.services import labels_by_id
+
+    labels = labels_by_id()
+    out = {d.id: BrowseTerms(labels.get(d.city_id), labels.get(d.industry_id), labels.get(d.chain_id), [])
+           for d in demands}
+    if out:
+        links = sa.select(demand_scenario.c.demand_id, demand_scenario.c.term_id).where(demand_scenario.c.demand_id.in_(out))
+        for demand_id, term_id in db.session.execute(links):
+            if term_id in labels:
+                out[demand_id].scenarios.append(labels[term_id])
+        for row in out.values():
+            row.scenarios.sort(key=lambda t: (t.sort_order, t.id))
+    return out
 
 
 def filtered_demands(base: sa.Select, args) -> sa.Select:
     """Apply the browse filters in `args` (q, city, industry, chain, scenario, status, sort).
-    With a query and no other sort chosen, the best matches come first (marketplace/search.py)."""
+    With a query and no other sort chosen, the best matches come first (marketplace/search.py).
+    Rows come bare: add row_options() (or paginate(eager=row_options())) to show them."""
     query, score = base, None
     found = search.parse(args.get("q"))
     if found is not None:
@@ -42,8 +76,8 @@ def filtered_demands(base: sa.Select, args) -> sa.Select:
     if args.get("status") in ("draft", "open", "awarded", "closed", "cancelled"):
         query = query.where(Demand.status == args["status"])
     if score is not None and search.wants_relevance(args, found):
-        return query.order_by(score.desc(), *SORTS["newest"]).options(*row_options())
-    return query.order_by(*SORTS.get(args.get("sort") or "newest", SORTS["newest"])).options(*row_options())
+        return query.order_by(score.desc(), *SORTS["newest"])
+    return query.order_by(*SORTS.get(args.get("sort") or "newest", SORTS["newest"]))
 
 
 MINE_STATUSES = ("draft", "open", "awarded", "closed", "cancelled")

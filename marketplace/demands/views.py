@@ -11,7 +11,8 @@ from marketplace import once, search
 from marketplace.demands import access, services, suggestions
 from marketplace.demands.forms import DemandForm, ReasonForm, attach_error, is_stale
 from marketplace.demands.models import Demand, DemandList
-from marketplace.demands.queries import MINE_STATUSES, SORTS, bid_counts, filtered_demands, own_demands, status_counts
+from marketplace.demands.queries import (MINE_STATUSES, SORTS, bid_counts, browse_row_options, browse_terms,
+                                         filtered_demands, own_demands, status_counts)
 from marketplace.extensions import db
 from marketplace.matches import services as matches
 from marketplace.pagination import paginate
@@ -47,9 +48,9 @@ def browse():
     base = sa.select(Demand).where(access.visible_filter(current_user))
     if not request.args.get("status"):
         base = base.where(Demand.status == "open")
-    page = paginate(filtered_demands(base, request.args))
+    page = paginate(filtered_demands(base, request.args), shared_total=True, eager=browse_row_options())
     filters = {kind: code_choices(kind) for kind in ("city", "industry", "chain", "scenario")}
-    return render_template("demands/browse.html", page=page, filters=filters, sorts=list(SORTS),
+    return render_template("demands/browse.html", page=page, terms=browse_terms(page.items), filters=filters, sorts=list(SORTS),
                            search=search.parse(request.args.get("q")))
 
 

@@ -10,6 +10,7 @@ from marketplace.audit.services import record
 from marketplace.bids.models import LIVE_BID_STATUSES, Bid
 from marketplace.demands import access
 from marketplace.demands.models import Bookmark, Demand
+from marketplace.demands.queries import row_options
 from marketplace.extensions import db
 from marketplace.matches import services as matches
 from marketplace.offerings.models import Offering
@@ -31,10 +32,11 @@ def index():
     if matched_only:
         query = query.where(Demand.id.in_(matches.matched_for_provider(org.id)))
     sort = request.args.get("sort") if request.args.get("sort") in queries.SORTS else "match"
+    # shared_total: the provider's total of open demands (100k at volume) up to BROWSE_COUNT_CACHE_SECONDS old
     if sort == "match" and matches.enabled():  # stored matches, by SQL: no ranking here
-        page = paginate_parts(queries.best_match_first(query, org.id, matched_only))
+        page = paginate_parts(queries.best_match_first(query, org.id, matched_only), shared_total=True, eager=row_options())
     else:
-        page = paginate(queries.ordered(query, sort))
+        page = paginate(queries.ordered(query, sort), shared_total=True, eager=row_options())
     ids = [d.id for d in page.items]
     by_id = matches.provider_items(org.id, page.items)
     saved = set(db.session.scalars(queries.bookmarked_ids(org.id).where(Bookmark.demand_id.in_(ids))))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from marketplace.bids.models import Review
 from marketplace.extensions import db
@@ -52,8 +52,13 @@ def filtered_providers(args) -> sa.Select:
     if args.get("verified") == "1":
         query = query.where(Organisation.verified.is_(True))
     if score is not None and search.wants_relevance(args, found):
-        return query.order_by(score.desc(), *SORTS["name"]).options(selectinload(Organisation.city))
-    return query.order_by(*SORTS.get(args.get("sort") or "name", SORTS["name"])).options(selectinload(Organisation.city))
+        return query.order_by(score.desc(), *SORTS["name"])
+    return query.order_by(*SORTS.get(args.get("sort") or "name", SORTS["name"]))
+
+
+def row_options() -> tuple:
+    """What the provider list shows of each provider itself (provider_cards() and track_records() add the rest)."""
+    return (joinedload(Organisation.city),)
 
 
 def track_records(org_ids: list[int]) -> dict[int, TrackRecord]:
@@ -114,15 +119,23 @@ class ProviderCard:
 
 
 def provider_cards(org_ids: list[int]) -> dict[int, ProviderCard]:
-    """What the provider list shows per provider: published offerings, their scenarios, admitted pools."""
+    """What the provider list shows per provider: published offerings, their scenarios, admitted pools.
+    Counted and grouped in SQL: a provider may publish hundreds of offerings."""
+    from marketplace.taxonomy.models import TaxonomyTerm
+
     cards = {org_id: ProviderCard(0, [], []) for org_id in org_ids}
     if not org_ids:
         return cards
-    for offering in db.session.scalars(sa.select(Offering).where(Offering.org_id.in_(org_ids), Offering.status == "published")
-                                       .options(selectinload(Offering.scenarios))):
-        card = cards[offering.org_id]
-        card.offering_count += 1
-        card.scenarios += [t for t in offering.scenarios if t not in card.scenarios]
+    published = sa.and_(Offering.org_id.in_(org_ids), Offering.status == "published")
+    for org_id, count in db.session.execute(sa.select(Offering.org_id, sa.func.count(Offering.id)).where(published)
+                                            .group_by(Offering.org_id)):
+        cards[org_id].offering_count = count
+    pairs = (sa.select(Offering.org_id, offering_scenario.c.term_id).distinct()
+             .join(offering_scenario, offering_scenario.c.offering_id == Offering.id).where(published).subquery())
+    for org_id, term in db.session.execute(
+            sa.select(pairs.c.org_id, TaxonomyTerm).join(TaxonomyTerm, TaxonomyTerm.id == pairs.c.term_id)
+            .order_by(pairs.c.org_id, TaxonomyTerm.sort_order, TaxonomyTerm.id)):
+        cards[org_id].scenarios.append(term)
     rows = db.session.execute(
         sa.select(PoolApplication.provider_org_id, Pool).join(Pool, PoolApplication.pool_id == Pool.id)
         .where(PoolApplication.provider_org_id.in_(org_ids), PoolApplication.status == "admitted").order_by(Pool.name))

@@ -19,7 +19,7 @@ bp = Blueprint("orgs", __name__)
 
 @bp.route("/providers/")
 def providers():
-    page = paginate(queries.filtered_providers(request.args))
+    page = paginate(queries.filtered_providers(request.args), shared_total=True, eager=queries.row_options())
     filters = {kind: code_choices(kind) for kind in ("city", "industry", "chain", "scenario")}
     records = queries.track_records([org.id for org in page.items])
     found = search.parse(request.args.get("q"))

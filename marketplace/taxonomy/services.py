@@ -1,6 +1,8 @@
 """Taxonomy look-ups for forms, filters and display."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -25,6 +27,23 @@ def _labels(kind: str) -> list[tuple[int, str, str, str]]:
     every browse page and form reads them, and terms change rarely (an edit shows within the minute)."""
     return remembered("taxonomy_labels", kind, "TAXONOMY_CACHE_SECONDS", 60,
                       lambda: [(t.id, t.code, t.label_zh, t.label_en) for t in terms(kind)])
+
+
+class TermLabel(NamedTuple):
+    """A term as list rows show it (term_label(), search highlighting), read from the process cache."""
+    id: int
+    kind: str
+    code: str
+    label_zh: str
+    label_en: str
+    sort_order: int
+
+
+def labels_by_id() -> dict[int, TermLabel]:
+    """Every term, active or not (old rows keep retired terms), by id; kept like _labels()."""
+    return remembered("taxonomy_labels", "by_id", "TAXONOMY_CACHE_SECONDS", 60, lambda: {
+        t.id: TermLabel(t.id, t.kind, t.code, t.label_zh, t.label_en, t.sort_order)
+        for t in db.session.scalars(sa.select(TaxonomyTerm))})
 
 
 def term_choices(kind: str, blank: str | None = None) -> list[tuple[int, str]]:
