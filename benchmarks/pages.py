@@ -5,9 +5,10 @@
     .venv/bin/python benchmarks/pages.py /tmp/k10 --profile /        # a pyinstrument profile of one page
 
 The trivial route is timed the same way, so the ratio says how far a page is above the per-request floor.
-CPU ms (this process's CPU time, SQLite included) is the figure to compare on a shared machine; wall ms
+CPU ms (this process's CPU time, SQLite included; not PostgreSQL's) is the figure to compare on a shared machine; wall ms
 grows with whatever else runs.
-Matching is off in this process (pages read stored matches; the index is for "why this match" only).
+Matching is off in this process unless --matching (then pages read the stored matches, as served; the index is for
+"why this match" only). --no-cache measures what a view costs when its short caches have expired.
 """
 from __future__ import annotations
 
@@ -26,8 +27,12 @@ PASSWORD = "bench-password-2026"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("folder", help="the --keep folder of benchmarks/load.py (SQLite)")
+    parser.add_argument("folder", help="the --keep folder of benchmarks/load.py (SQLite or PostgreSQL)")
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--matching", action="store_true", help="matching on, as served: pages read the stored matches "
+                        "(the index is not loaded; no measured page ranks)")
+    parser.add_argument("--no-cache", action="store_true", help="no short caches (home counts, dashboard figures, browse totals)")
+    parser.add_argument("--slow-sql", type=int, default=0, help="under each page, its N slowest statements (last request)")
     parser.add_argument("--profile", default="", help="print a pyinstrument profile of this path instead")
     args = parser.parse_args()
     folder = Path(args.folder)
@@ -39,17 +44,27 @@ def main() -> None:
     from marketplace import create_app
     from marketplace.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'load.sqlite3'}", "SECRET_KEY": "bench",
-                      "MATCHING_ENABLED": False, "MATCHING_INDEX_DIR": str(folder / "matching"), "WTF_CSRF_ENABLED": False,
-                      "RATELIMIT_ENABLED": False})
+    url = ids.get("url") or f"sqlite:///{folder / 'load.sqlite3'}"  # a PostgreSQL database load.py --keep kept, or its SQLite file
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
+                      "MATCHING_ENABLED": args.matching, "MATCHING_INDEX_DIR": str(folder / "matching"), "WTF_CSRF_ENABLED": False,
+                      "RATELIMIT_ENABLED": False,
+                      **({"HOME_CACHE_SECONDS": 0, "DASHBOARD_CACHE_SECONDS": 0, "BROWSE_COUNT_CACHE_SECONDS": 0} if args.no_cache else {})})
 
     @app.route("/_bench/trivial")
     def bench_trivial():
         return "ok"
 
-    statements = []
+    statements: list[list] = []  # [SQL, started, ms] of the request being timed
+
+    def started(conn, cursor, sql, *rest):
+        statements.append([sql, time.perf_counter(), 0.0])
+
+    def ended(conn, cursor, sql, *rest):
+        statements[-1][2] = (time.perf_counter() - statements[-1][1]) * 1000
+
     with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute", lambda *a, **k: statements.append(1))
+        sa.event.listen(db.engine, "before_cursor_execute", started)
+        sa.event.listen(db.engine, "after_cursor_execute", ended)
 
     clients = {}
     for who in ("owner", "seller", "officer"):
@@ -89,6 +104,8 @@ def main() -> None:
         ms, cpu_ms = statistics.median(times), statistics.median(cpu)
         floor = floor or cpu_ms
         print(f"{name:32}{ms:>9.1f}{cpu_ms:>9.1f}{len(statements):>6}{floor / cpu_ms:>10.3f}", flush=True)
+        for sql, _, sql_ms in sorted(statements, key=lambda s: -s[2])[:args.slow_sql]:
+            print(f"    {sql_ms:7.1f} ms  {' '.join(sql.split())[:150]}")
     print(f"load average {os.getloadavg()[0]:.1f}")
 
 

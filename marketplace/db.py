@@ -8,7 +8,9 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.schema import CreateIndex
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -37,6 +39,13 @@ def state_check(column: str, states: tuple[str, ...], name: str | None = None) -
     """CHECK constraint that keeps a status column within its known states."""
     allowed = ", ".join(f"'{s}'" for s in states)
     return sa.CheckConstraint(f"{column} IN ({allowed})", name=name or f"{column}_valid")
+
+
+@compiles(CreateIndex, "sqlite")
+def _sqlite_create_index(create, compiler, **kw) -> str:
+    # An index in a sort order such as `published_at DESC NULLS LAST` (what PostgreSQL needs to
+    # serve that ORDER BY): SQLite refuses NULLS in CREATE INDEX and puts NULLs last in DESC anyway.
+    return compiler.visit_create_index(create, **kw).replace(" NULLS LAST", "")
 
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000

@@ -62,6 +62,13 @@ def _statement_key(query: sa.Select) -> tuple | None:
     return cache_key.key, tuple(repr(p.effective_value) for p in cache_key.bindparams)
 
 
+def _total(query: sa.Select, shared: bool) -> int:
+    key = _statement_key(query) if shared else None
+    if key is None:
+        return _count(query)
+    return remembered("browse_totals", key, "BROWSE_COUNT_CACHE_SECONDS", 30, lambda: _count(query))
+
+
 def _page_of(query: sa.Select, eager: tuple) -> list[Any]:
     """The page's ids first, then those rows with what they show (`eager` loader options): the database
     sorts and cuts bare rows, and joins related rows only for the page, not for every match it sorted."""
@@ -80,11 +87,7 @@ def paginate(query: sa.Select, per_page: int | None = None, scalars: bool = True
     largest cost and a total up to BROWSE_COUNT_CACHE_SECONDS old is acceptable (the rows are live).
     eager: loader options for a select of one entity, applied to the page's rows only (_page_of)."""
     per_page = per_page or _int_arg("per_page", current_app.config.get("PER_PAGE", 20), 5, 100)
-    key = _statement_key(query) if shared_total else None
-    if key is not None:
-        total = remembered("browse_totals", key, "BROWSE_COUNT_CACHE_SECONDS", 30, lambda: _count(query))
-    else:
-        total = _count(query)
+    total = _total(query, shared_total)
     pages = max(1, -(-total // per_page))
     page = _int_arg("page", 1, 1, pages)
     limited = query.limit(per_page).offset((page - 1) * per_page)
@@ -93,3 +96,22 @@ def paginate(query: sa.Select, per_page: int | None = None, scalars: bool = True
     result = db.session.execute(limited)
     items = list(result.scalars() if scalars else result)
     return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def paginate_parts(parts: list[sa.Select], per_page: int | None = None, shared_total: bool = False,
+                   eager: tuple | None = None) -> Page:
+    """One list made of several selects shown one after another, paged as if it were one select
+    (shared_total and eager as for paginate). For an order one ORDER BY could only give by sorting every
+    row (e.g. "best match first, then newest", each part read in its own index's order); the parts must
+    not share rows."""
+    per_page = per_page or _int_arg("per_page", current_app.config.get("PER_PAGE", 20), 5, 100)
+    totals = [_total(part, shared_total) for part in parts]
+    pages = max(1, -(-sum(totals) // per_page))
+    page = _int_arg("page", 1, 1, pages)
+    skip, items = (page - 1) * per_page, []
+    for part, rows in zip(parts, totals):
+        if skip < rows and len(items) < per_page:
+            limited = part.limit(per_page - len(items)).offset(skip)
+            items += _page_of(limited, eager) if eager is not None else db.session.scalars(limited).all()
+        skip = max(0, skip - rows)
+    return Page(items=items, page=page, per_page=per_page, total=sum(totals))

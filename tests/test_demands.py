@@ -252,3 +252,33 @@ def test_my_demands_export_follows_the_filters_on_the_page(client, db, firm):
     assert "草稿的需求" in text and "开放的需求" not in text
     everything = client.get("/demands/mine/export?format=csv").data.decode("utf-8-sig")
     assert "草稿的需求" in everything and "开放的需求" in everything
+
+
+def _titles_newest_first(app) -> None:
+    """"Newest first": published demands newest first, then the drafts (never published)."""
+    from datetime import datetime
+
+    from marketplace.extensions import db
+
+    org = make_org("manufacturer", name="潍坊排序测试厂")
+    user = make_user(org)
+    make_demand(org, "草稿需求", status="draft")
+    for title, day in (("较早的需求", 1), ("最新的需求", 3), ("中间的需求", 2)):
+        make_demand(org, title).published_at = datetime(2026, 11, day)
+    db.session.commit()
+    client = app.test_client()
+    login(client, user)
+    html = client.get("/demands/mine?sort=newest").get_data(as_text=True)
+    table = html.split('data-testid="my-demands"')[1].split("</table>")[0]
+    assert re.findall(r'<a class="fw-semibold" href="[^"]+">([^<]+)</a>', table) == ["最新的需求", "中间的需求", "较早的需求", "草稿需求"]
+
+
+def test_newest_first_puts_drafts_last(app, db):
+    _titles_newest_first(app)
+
+
+@pytest.mark.postgres
+def test_newest_first_puts_drafts_last_on_postgres(pg_app):
+    # PostgreSQL sorts NULLs first in a descending order unless told (its index is in the lists' order)
+    _titles_newest_first(pg_app)
+

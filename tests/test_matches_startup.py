@@ -51,6 +51,40 @@ def test_a_worker_starting_re_indexes_only_what_changed_and_holds_no_lock_while_
     assert demand_id in matcher.collections["demand"].docs
 
 
+
+def test_a_worker_starting_does_not_reload_rows_whose_new_vector_its_index_already_holds(app, market, db, monkeypatch):
+    """A reindex writes thousands of vectors just before it saves the index; a worker starting then
+    finds them in its catch-up window but loads only rows whose vector is new to its index."""
+    import sqlalchemy as sa
+
+    from marketplace.db import read_phase, utc_now
+    from marketplace.matches import engine as engine_module
+    from marketplace.matches.models import Embedding
+
+    from datetime import timedelta
+
+    demand_id = market["demand"].id
+    market["demand"].updated_at = utc_now() - timedelta(hours=1)  # the row itself is older than the window
+    db.session.commit()
+    engine_module.get_engine().rebuild(save=True)
+    vector = db.session.scalar(sa.select(Embedding).where(Embedding.object_type == "demand", Embedding.object_id == demand_id))
+    vector.updated_at = utc_now()  # written again, same text
+    db.session.commit()
+    db.session.remove()
+    loaded, real_load = [], engine_module.load_demands
+
+    def load_demands(where):
+        rows = real_load(where)
+        loaded.extend(row.id for row in rows)
+        return rows
+
+    monkeypatch.setattr(engine_module, "load_demands", load_demands)
+    with read_phase():
+        matcher = engine_module.MatchEngine(app).ready()
+    assert demand_id not in loaded
+    assert demand_id in matcher.collections["demand"].docs and demand_id not in matcher.collections["demand"].no_vector
+
+
 PRELOAD_AND_FORK = """
 import os, sys
 from marketplace import create_app

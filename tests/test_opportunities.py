@@ -111,3 +111,37 @@ def test_only_providers_have_opportunities(client, db, market):
     login(client, owner)
     assert client.get("/opportunities/").status_code == 403
     assert client.post(f"/opportunities/{market['demands']['energy'].id}/bookmark").status_code == 403
+
+
+def test_best_match_first_then_newest_across_pages(app, client, db):
+    """Demands the provider's offerings match come first by score, then the others newest first,
+    and a page may hold the end of the one and the start of the other."""
+    import re
+    from datetime import datetime
+
+    from tests.matches_builders import store_match
+
+    firm, provider = make_org("manufacturer", name="潍坊排序企业"), make_org("provider", name="排序智能")
+    user = make_user(provider)
+    offering, hidden = make_offering(provider), make_offering(provider, title="未发布的方案", status="draft")
+    demands = {}
+    for n in range(7):
+        demands[n] = make_demand(firm, title=f"需求{n}")
+        demands[n].published_at = datetime(2026, 11, 1 + n)
+    store_match(demands[2], offering, 0.9)
+    store_match(demands[5], offering, 0.6)
+    store_match(demands[1], offering, 0.3)
+    store_match(demands[6], hidden, 0.95)  # an unpublished offering's match does not count
+    db.session.commit()
+    app.config["MATCHING_ENABLED"] = True
+    login(client, user)
+
+    def page(n: int) -> list[int]:
+        html = client.get(f"/opportunities/?per_page=5&page={n}").get_data(as_text=True)
+        return [int(i) for i in re.findall(r'data-testid="opportunity" data-demand-id="(\d+)"', html)]
+
+    ids = {d.id: n for n, d in demands.items()}
+    assert [ids[i] for i in page(1)] == [2, 5, 1, 6, 4]
+    assert [ids[i] for i in page(2)] == [3, 0]
+    matched = client.get("/opportunities/?matched=1").get_data(as_text=True)
+    assert [ids[int(i)] for i in re.findall(r'data-demand-id="(\d+)"', matched)] == [2, 5, 1]

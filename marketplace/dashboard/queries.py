@@ -7,8 +7,7 @@ Funnel stages, each a subset of the one before:
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
@@ -41,18 +40,6 @@ class Filters:
     group: str = "chain"
 
 
-@dataclass
-class DemandRow:
-    id: int
-    status: str
-    month: str
-    city_id: int | None
-    chain_id: int | None
-    industry_id: int | None
-    scenario_ids: list[int] = field(default_factory=list)
-    stages: set[str] = field(default_factory=set)
-
-
 def _term_ids(ids) -> dict[int, TaxonomyTerm]:
     ids = {i for i in ids if i}
     if not ids:
@@ -76,59 +63,71 @@ def apply_filters(query: sa.Select, filters: Filters) -> sa.Select:
     return query
 
 
-def demand_rows(filters: Filters, viewer=None) -> list[DemandRow]:
-    query = apply_filters(sa.select(Demand.id, Demand.status, Demand.published_at, Demand.city_id, Demand.chain_id,
-                                    Demand.industry_id).where(Demand.published_at.is_not(None)), filters)
-    rows = [DemandRow(r.id, r.status, r.published_at.strftime("%Y-%m"), r.city_id, r.chain_id, r.industry_id)
-            for r in db.session.execute(query.order_by(Demand.published_at))]
-    _mark_stages(rows, viewer)
-    return rows
-
-
-def _mark_stages(rows: list[DemandRow], viewer) -> None:
-    by_id = {row.id: row for row in rows}
-    if not by_id:
-        return
-    ids = list(by_id)
-    for demand_id, term_id in db.session.execute(sa.select(demand_scenario.c.demand_id, demand_scenario.c.term_id)
-                                                 .where(demand_scenario.c.demand_id.in_(ids))):
-        by_id[demand_id].scenario_ids.append(term_id)
-    bid_rows = db.session.execute(sa.select(Bid.demand_id, Bid.status).where(Bid.demand_id.in_(ids), Bid.status != "withdrawn"))
-    for demand_id, status in bid_rows:
-        row = by_id[demand_id]
-        row.stages.update(("matched", "bid"))
-        if status == "awarded":
-            row.stages.add("awarded")
-            if row.status == "closed":
-                row.stages.add("closed")
-    for row in rows:
-        row.stages.add("demands")
-    _mark_matched(rows, viewer)
-
-
-def _mark_matched(rows: list[DemandRow], viewer) -> None:
-    """Every demand with a stored match at or above the threshold (one query, no cap)."""
+def _with_stage_sums(query: sa.Select) -> sa.Select:
+    """The query over Demand with, per group, how many demands reached each stage: SQL sums over the
+    demands' bids (aggregated once, hash-joined) and one index-only probe per demand into the stored
+    matches (demand_id, score), so no demand row comes into Python. The probe does not join the
+    offering: the match jobs delete the rows of offerings no longer published."""
     from marketplace.matches import services as matches
+    from marketplace.matches.models import Match
 
-    if not matches.enabled():
-        return
-    by_id = {row.id: row for row in rows}
-    for demand_id in db.session.scalars(matches.matched_demands().distinct()):
-        row = by_id.get(demand_id)
-        if row is not None:
-            row.stages.add("matched")
+    bids = (sa.select(Bid.demand_id, sa.func.max(sa.case((Bid.status != "withdrawn", 1), else_=0)).label("live"),
+                      sa.func.max(sa.case((Bid.status == "awarded", 1), else_=0)).label("awarded"))
+            .group_by(Bid.demand_id).subquery("bids"))
+    bid, awarded = bids.c.live == 1, bids.c.awarded == 1
+    matched = bid
+    if matches.enabled():
+        matched = sa.or_(bid, sa.exists().where(Match.demand_id == Demand.id, Match.score >= matches.threshold()))
+    stages = {"demands": sa.true(), "matched": matched, "bid": bid, "awarded": awarded,
+              "closed": sa.and_(awarded, Demand.status == "closed")}
+    return query.outerjoin(bids, bids.c.demand_id == Demand.id).add_columns(
+        *[sa.func.sum(sa.case((condition, 1), else_=0)).label(stage) for stage, condition in stages.items()])
 
 
-def funnel(rows: list[DemandRow]) -> dict[str, int]:
-    counts = Counter(stage for row in rows for stage in row.stages)
-    return {stage: counts.get(stage, 0) for stage in STAGES}
-
-
-def by_month(rows: list[DemandRow]) -> list[tuple[str, dict[str, int]]]:
-    months: dict[str, list[DemandRow]] = defaultdict(list)
+def _stage_counts(filters: Filters, by_month: bool, group: str | None) -> list[tuple[str | None, object, dict[str, int]]]:
+    """(month "YYYY-MM" or None, group term id or None, stage counts) for the published demands in the
+    filters, grouped by month and/or a group of GROUPS (None: not stated; a demand counts once in each
+    of its scenarios)."""
+    query = apply_filters(sa.select().select_from(Demand).where(Demand.published_at.is_not(None)), filters)
+    months = [sa.extract("year", Demand.published_at), sa.extract("month", Demand.published_at)] if by_month else []
+    groups = []
+    if group == "scenario":
+        query = query.outerjoin(demand_scenario, demand_scenario.c.demand_id == Demand.id)
+        groups = [demand_scenario.c.term_id]
+    elif group:
+        groups = [getattr(Demand, f"{group}_id")]
+    rows = db.session.execute(_with_stage_sums(query).add_columns(*months, *groups).group_by(*months, *groups)).all()
+    out = []
     for row in rows:
-        months[row.month].append(row)
-    return [(month, funnel(months.get(month, []))) for month in month_range(min(months), max(months))] if months else []
+        counts = {stage: int(getattr(row, stage) or 0) for stage in STAGES}
+        keys = list(row[len(STAGES):])
+        month = f"{int(keys.pop(0)):04d}-{int(keys.pop(0)):02d}" if by_month else None
+        if counts["demands"]:
+            out.append((month, keys[0] if groups else None, counts))
+    return out
+
+
+def _total(rows) -> dict[str, int]:
+    return {stage: sum(counts[stage] for counts in rows) for stage in STAGES}
+
+
+def breakdown(filters: Filters, group: str) -> tuple[dict[str, int], list, list]:
+    """The funnel, the funnel by month and by group (city, chain, industry or scenario), from one
+    aggregate over the demands (two by scenario: a demand counts in each of its scenarios there)."""
+    rows = _stage_counts(filters, True, group if group != "scenario" else None)
+    by_group = _stage_counts(filters, False, "scenario") if group == "scenario" else rows
+    months: dict[str, list] = {}
+    for month, _, counts in rows:
+        months.setdefault(month, []).append(counts)
+    groups: dict[object, list] = {}
+    for _, key, counts in by_group:
+        groups.setdefault(key, []).append(counts)
+    terms = _term_ids(groups)
+    zero = dict.fromkeys(STAGES, 0)
+    month_rows = [(m, _total(months[m]) if m in months else zero) for m in month_range(min(months), max(months))] if months else []
+    group_rows = sorted(((terms.get(key), _total(members)) for key, members in groups.items()),
+                        key=lambda pair: (-pair[1]["demands"], pair[0].sort_order if pair[0] else 10**6))
+    return _total([counts for _, _, counts in rows]), month_rows, group_rows
 
 
 def month_range(first: str, last: str) -> list[str]:
@@ -141,26 +140,16 @@ def month_range(first: str, last: str) -> list[str]:
     return out
 
 
-def by_group(rows: list[DemandRow], group: str) -> list[tuple[object, dict[str, int]]]:
-    """Funnel per city, chain, industry or scenario (a demand counts in each of its scenarios)."""
-    buckets: dict[int | None, list[DemandRow]] = defaultdict(list)
-    for row in rows:
-        keys = (row.scenario_ids or [None]) if group == "scenario" else [getattr(row, f"{group}_id")]
-        for key in keys:
-            buckets[key].append(row)
-    terms = _term_ids(buckets)
-    out = [(terms.get(key), funnel(members)) for key, members in buckets.items()]
-    return sorted(out, key=lambda pair: (-pair[1]["demands"], pair[0].sort_order if pair[0] else 10**6))
-
-
-def pool_coverage(rows: list[DemandRow], city_id: int | None = None) -> list[dict]:
+def pool_coverage(filters: Filters) -> list[dict]:
     """For each demanded scenario: demands, and admitted pool members offering it (0 = a gap)."""
-    demanded = Counter(term_id for row in rows for term_id in row.scenario_ids)
+    demanded = dict(db.session.execute(apply_filters(
+        sa.select(demand_scenario.c.term_id, sa.func.count()).join(Demand, Demand.id == demand_scenario.c.demand_id)
+        .where(Demand.published_at.is_not(None)), filters).group_by(demand_scenario.c.term_id)).all())
     if not demanded:
         return []
     members = sa.select(PoolApplication.provider_org_id).join(Pool).where(PoolApplication.status == "admitted")
-    if city_id:
-        members = members.where(Pool.city_id == city_id)
+    if filters.city_id:
+        members = members.where(Pool.city_id == filters.city_id)
     providers = db.session.execute(
         sa.select(offering_scenario.c.term_id, sa.func.count(sa.distinct(Offering.org_id)))
         .join(Offering, Offering.id == offering_scenario.c.offering_id)

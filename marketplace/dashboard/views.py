@@ -51,12 +51,9 @@ def charts(funnel, months, groups, coverage) -> dict[str, dict]:
 
 
 def figures(selected) -> dict:
-    """Everything the dashboard shows for one filter, computed from the demand rows and their stages."""
-    rows = queries.demand_rows(selected)
-    funnel = queries.funnel(rows)
-    months = queries.by_month(rows)
-    groups = queries.by_group(rows, selected.group)
-    coverage = queries.pool_coverage(rows, selected.city_id)
+    """Everything the dashboard shows for one filter, counted by SQL aggregates."""
+    funnel, months, groups = queries.breakdown(selected, selected.group)
+    coverage = queries.pool_coverage(selected)
     return {"funnel": funnel, "months": months, "groups": groups, "coverage": coverage,
             "adoption": queries.adoption(selected.city_id), "charts": charts(funnel, months, groups, coverage)}
 

@@ -76,11 +76,11 @@ def demand_rows(user, args, filters) -> Iterable[list]:
 
 
 def funnel_rows(user, args, filters) -> Iterable[list]:
-    rows = dash.demand_rows(filters, user)
-    yield [str(_l("Total")), ""] + [dash.funnel(rows)[s] for s in dash.STAGES]
-    for month, counts in dash.by_month(rows):
+    funnel, months, groups = dash.breakdown(filters, filters.group)
+    yield [str(_l("Total")), ""] + [funnel[s] for s in dash.STAGES]
+    for month, counts in months:
         yield [str(_l("Month")), month] + [counts[s] for s in dash.STAGES]
-    for term, counts in dash.by_group(rows, filters.group):
+    for term, counts in groups:
         yield [str(dash.GROUP_LABELS[filters.group]), term_label(term) or str(_l("Not stated"))] + [counts[s] for s in dash.STAGES]
 
 

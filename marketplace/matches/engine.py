@@ -249,9 +249,12 @@ class MatchEngine:
         changed: dict[str, set[int]] = {"demand": set(), "offering": set()}
         for kind, model in MODELS.items():
             changed[kind].update(db.session.scalars(sa.select(model.id).where(model.updated_at > since)))
-        for kind, object_id in db.session.execute(
-                sa.select(Embedding.object_type, Embedding.object_id).where(Embedding.updated_at > since)):
-            changed[kind].add(object_id)
+        for kind, object_id, vector_hash in db.session.execute(
+                sa.select(Embedding.object_type, Embedding.object_id, Embedding.text_hash).where(Embedding.updated_at > since)):
+            # A new vector for an unchanged row the index already holds with a vector of that text (the
+            # overlap re-reads the thousands a reindex wrote just before saving): nothing to load.
+            if object_id not in changed[kind] and not _vector_indexed(matcher, kind, object_id, vector_hash):
+                changed[kind].add(object_id)
         latest = since
         rows: list = []
         for kind, model in MODELS.items():
@@ -310,6 +313,12 @@ def _already_indexed(matcher: Matcher, doc: MatchDocument, vector: np.ndarray | 
     only whether it has one at all can differ."""
     col = matcher.collections[doc.kind]
     return col.docs.get(doc.id) == doc and (vector is None) == (doc.id in col.no_vector)
+
+
+def _vector_indexed(matcher: Matcher, kind: str, object_id: int, vector_hash: str) -> bool:
+    col = matcher.collections[kind]
+    doc = col.docs.get(object_id)
+    return doc is not None and object_id not in col.no_vector and text_hash(doc.full_text()) == vector_hash
 
 
 def _parse(fingerprint: dict) -> datetime | None:

@@ -111,14 +111,6 @@ def best_for_provider(org_id: int) -> sa.Subquery:
         .where(ranked.c.place == 1).subquery("best_match")
 
 
-def best_score(org_id: int):
-    """Correlated to Demand: the provider's best stored score for that demand (NULL if none).
-    One index probe per demand (match.provider_org_id, demand_id), so sorting by it stays cheap."""
-    return (sa.select(sa.func.max(Match.score)).join(Offering, Offering.id == Match.offering_id)
-            .where(Match.provider_org_id == org_id, Match.demand_id == Demand.id, Offering.status == "published")
-            .correlate(Demand).scalar_subquery())
-
-
 def matched_for_provider(org_id: int) -> sa.Select:
     """Ids of demands at least one of the provider's published offerings is stored as matching."""
     return (sa.select(Match.demand_id).join(Offering, Offering.id == Match.offering_id)

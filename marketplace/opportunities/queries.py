@@ -57,13 +57,26 @@ def opportunities(user, org_id: int, args) -> sa.Select:
     return filtered_demands(query, plain).order_by(None)
 
 
-def ordered(query: sa.Select, sort: str, score=None) -> sa.Select:
-    """score: an expression of the provider's stored best-match score per demand (None: matcher off)."""
-    newest = (Demand.published_at.desc().nulls_last(), Demand.id.desc())
+NEWEST = (Demand.published_at.desc().nulls_last(), Demand.id.desc())
+
+
+def ordered(query: sa.Select, sort: str) -> sa.Select:
     if sort == "deadline":
-        return query.order_by(Demand.deadline.asc().nulls_last(), *newest)
+        return query.order_by(Demand.deadline.asc().nulls_last(), *NEWEST)
     if sort == "budget":
-        return query.order_by(Demand.budget_max.desc().nulls_last(), *newest)
-    if sort == "match" and score is not None:
-        return query.order_by(sa.func.coalesce(score, -1.0).desc(), *newest)
-    return query.order_by(*newest)
+        return query.order_by(Demand.budget_max.desc().nulls_last(), *NEWEST)
+    return query.order_by(*NEWEST)
+
+
+def best_match_first(query: sa.Select, org_id: int, matched_only: bool) -> list[sa.Select]:
+    """The "best match" order in two parts (marketplace.pagination.paginate_parts): the demands the
+    provider's published offerings are stored as matching, by the best score; then the others, newest
+    first. One ORDER BY on the score would score and sort every open demand (100k) for each page;
+    here the first part reads the provider's few matches and the second walks the newest-first index."""
+    from marketplace.matches import services as matches
+
+    best = matches.best_for_provider(org_id)
+    parts = [query.join(best, best.c.demand_id == Demand.id).order_by(best.c.score.desc(), *NEWEST)]
+    if not matched_only:
+        parts.append(query.where(Demand.id.not_in(matches.matched_for_provider(org_id))).order_by(*NEWEST))
+    return parts

@@ -16,7 +16,7 @@ from marketplace.matches import services as matches
 from marketplace.offerings.models import Offering
 from marketplace.offerings.views import provider_org_or_403
 from marketplace.opportunities import queries
-from marketplace.pagination import paginate
+from marketplace.pagination import paginate, paginate_parts
 from marketplace.taxonomy.services import code_choices
 from marketplace.urls import safe_next
 
@@ -28,11 +28,15 @@ bp = Blueprint("opportunities", __name__, url_prefix="/opportunities")
 def index():
     org = provider_org_or_403()
     query = queries.opportunities(current_user, org.id, request.args)
-    score = matches.best_score(org.id) if matches.enabled() else None  # stored matches, by SQL: no ranking here
-    if score is not None and request.args.get("matched") == "1":
+    matched_only = matches.enabled() and request.args.get("matched") == "1"
+    if matched_only:
         query = query.where(Demand.id.in_(matches.matched_for_provider(org.id)))
     sort = request.args.get("sort") if request.args.get("sort") in queries.SORTS else "match"
-    page = paginate(queries.ordered(query, sort, score), eager=row_options())
+    # shared_total: the provider's total of open demands (100k at volume) up to BROWSE_COUNT_CACHE_SECONDS old
+    if sort == "match" and matches.enabled():  # stored matches, by SQL: no ranking here
+        page = paginate_parts(queries.best_match_first(query, org.id, matched_only), shared_total=True, eager=row_options())
+    else:
+        page = paginate(queries.ordered(query, sort), shared_total=True, eager=row_options())
     ids = [d.id for d in page.items]
     by_id = matches.provider_items(org.id, page.items)
     saved = set(db.session.scalars(queries.bookmarked_ids(org.id).where(Bookmark.demand_id.in_(ids))))
