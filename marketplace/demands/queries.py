@@ -26,11 +26,12 @@ SORTS = {
 
 
 def row_options() -> tuple:
-    """What a list of demands shows per row (firm, terms, list, pool), loaded in three queries for
-    the whole page instead of one per row: joined for the one-to-one rows, then the two tag lists."""
-    return (joinedload(Demand.org), joinedload(Demand.city), joinedload(Demand.industry),
-            joinedload(Demand.chain), joinedload(Demand.stage), selectinload(Demand.scenarios),
-            selectinload(Demand.vouchers), joinedload(Demand.demand_list), joinedload(Demand.pool))
+    """What a list of demands shows per row (firm, terms, list, pool), loaded in a few queries for the
+    whole page instead of one per row: the firm joined, the rest by id. Not one many-way join:
+    PostgreSQL spent 65 ms planning an eight-way LEFT JOIN that ran in 2 ms at 100k demands."""
+    return (joinedload(Demand.org), selectinload(Demand.city), selectinload(Demand.industry),
+            selectinload(Demand.chain), selectinload(Demand.stage), selectinload(Demand.scenarios),
+            selectinload(Demand.vouchers), selectinload(Demand.demand_list), selectinload(Demand.pool))
 
 
 def browse_row_options() -> tuple:

@@ -8,7 +8,7 @@ from flask_login import current_user
 from marketplace.cache import remembered
 from marketplace.demands.access import visible_filter
 from marketplace.demands.models import Demand
-from marketplace.demands.queries import row_options
+from marketplace.demands.queries import browse_row_options, browse_terms
 from marketplace.extensions import db
 from marketplace.i18n import LOCALE_COOKIE
 from marketplace.offerings.models import Offering
@@ -44,9 +44,9 @@ def cached_counts() -> dict[str, int]:
 def home():
     latest = db.session.scalars(
         sa.select(Demand).where(visible_filter(None)).order_by(Demand.published_at.desc().nulls_last(), Demand.id.desc()).limit(6)
-        .options(*row_options())
+        .options(*browse_row_options())
     ).all()
-    return render_template("public/home.html", counts=cached_counts(), latest=latest)
+    return render_template("public/home.html", counts=cached_counts(), latest=latest, terms=browse_terms(latest))
 
 
 @bp.route("/language", methods=["POST"])
