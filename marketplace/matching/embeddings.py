@@ -29,6 +29,10 @@ ROLE_OF_KIND = {"demand": "query", "offering": "passage"}
 # A probe of everyday manufacturing Chinese: the share of it the tokenizer can represent tells
 # whether the model can read Chinese at all (an English WordPiece vocabulary maps most Han
 # characters to [UNK]).
+# Texts per forward pass. Measured on 2 AVX2 cores (one thread, CPU time): 32 encodes short texts
+# about 1.3 times and documents about 1.3 times as fast as 64 (sentence-transformers sorts by
+# length, so a smaller batch pads less, and its activations stay in cache); 16 is no faster.
+BATCH_SIZE = 32
 _HAN_PROBE = "铸件表面砂眼气孔漏检，设备异响振动停机，排产插单交期，能耗电费节能，焊缝质量，仓库库存盘点"
 
 
@@ -160,7 +164,7 @@ class Encoder:
         # characters; squaring keeps a half-blind model well below a fluent one.
         return round((known / len(ids)) ** 2, 3)
 
-    def encode(self, texts: list[str], batch_size: int = 64, show_progress_bar: bool = False, role: str = "passage") -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int = BATCH_SIZE, show_progress_bar: bool = False, role: str = "passage") -> np.ndarray:
         """Normalized float32 vectors, one row per text (sentence-transformers sorts by length).
         role: "query" (a demand) or "passage" (an offering); models trained with prompts (e5)
         get their prefix, others ignore it."""
@@ -179,7 +183,7 @@ class Encoder:
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def encode_kind(self, texts: list[str], kind: str, batch_size: int = 64, show_progress_bar: bool = False) -> np.ndarray:
+    def encode_kind(self, texts: list[str], kind: str, batch_size: int = BATCH_SIZE, show_progress_bar: bool = False) -> np.ndarray:
         """Vectors of demands (kind "demand") or offerings ("offering") with the right prompt."""
         return self.encode(texts, batch_size, show_progress_bar, role=ROLE_OF_KIND.get(kind, "passage"))
 
