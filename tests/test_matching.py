@@ -248,6 +248,36 @@ def test_budget_reason_says_within_only_when_the_price_fits_inside(scenarios):
     assert "90" not in shared.zh and "砂眼" in shared.zh
 
 
+
+def test_the_cross_language_pass_sees_offerings_added_removed_or_rewritten_in_the_other_script(tmp_path):
+    # Six Chinese offerings lie nearer to the Chinese demand than the English one that shares its
+    # scenario: only the cross-language pass (the other script's index) makes the English one a
+    # candidate, and it must see every upsert and removal since the last build.
+    rng = np.random.default_rng(0)
+    basis = np.eye(16, dtype=np.float32)
+    near = basis[0] + 0.2 * rng.normal(size=(6, 16)).astype(np.float32)
+    near /= np.linalg.norm(near, axis=1, keepdims=True)
+    far = (basis[0] + basis[1]) / np.sqrt(2)
+    matcher = Matcher(16, FusionWeights(dense=0.3, lexical=0.0, scenario=0.7, candidates=3), han_ability=1.0, fusion=False)
+    han_titles = ["仓储物流方案", "财务共享平台", "办公协同软件", "能源计量表计", "园区安防服务", "员工培训课程"]
+    matcher.build([_offering(i + 1, t) for i, t in enumerate(han_titles)], near)
+    demand = MatchDocument(id=1, kind="demand", title="铸件砂眼气孔检测", scenarios=frozenset({"online_inspection"}))
+    english = _offering(99, "Casting porosity inspection", scenarios=frozenset({"online_inspection"}))
+
+    def top_ids(m: Matcher = matcher) -> list[int]:
+        return [r.id for r in m.rank(demand, basis[0], k=3)]
+
+    assert 99 not in top_ids()
+    matcher.upsert(english, far)
+    assert top_ids()[0] == 99
+    matcher.save(tmp_path)
+    assert top_ids(Matcher.load(tmp_path))[0] == 99  # the per-script indexes survive a save and load
+    matcher.remove("offering", 99)
+    assert 99 not in top_ids()
+    matcher.upsert(english, far)
+    matcher.upsert(_offering(99, "铸件气孔检测", scenarios=frozenset({"online_inspection"})), far)  # rewritten in Chinese
+    assert top_ids()[0] == 99 and len(matcher.collections["offering"].vectors[False]) == 0  # moved, not kept twice
+
 # -- matcher v2: default encoder, learned fusion, calibration ------------------------------------
 import importlib.util  # noqa: E402
 import shutil  # noqa: E402

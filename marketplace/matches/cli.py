@@ -8,12 +8,14 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from marketplace.matching.embeddings import BATCH_SIZE
+
 matching_cli = AppGroup("matching", help="The matcher: vectors, index, evaluation and benchmarks.")
 
 
 @matching_cli.command("reindex")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option("--batch-size", default=64, show_default=True)
+@click.option("--batch-size", default=BATCH_SIZE, show_default=True)
 @click.option("--matches/--no-matches", "with_matches", default=True, show_default=True,
               help="Also recompute every stored match.")
 def reindex(quiet: bool, batch_size: int, with_matches: bool) -> None:

@@ -29,7 +29,7 @@ from marketplace.demands.models import Demand
 from marketplace.extensions import db
 from marketplace.matches.documents import documents, indexable, load_demands, load_offerings
 from marketplace.matches.models import Embedding
-from marketplace.matching.embeddings import Encoder, get_encoder, text_hash
+from marketplace.matching.embeddings import BATCH_SIZE, Encoder, get_encoder, text_hash
 from marketplace.matching.ranker import FusionWeights, Matcher, MatchDocument
 from marketplace.offerings.models import Offering
 from marketplace.taxonomy.models import TaxonomyTerm
@@ -192,7 +192,7 @@ class MatchEngine:
         return self._stored_vectors(docs)
 
     # ---------------------------------------------------------------- writes
-    def encode_stale(self, objects: list | None = None, batch_size: int = 64, progress: bool = False,
+    def encode_stale(self, objects: list | None = None, batch_size: int = BATCH_SIZE, progress: bool = False,
                      docs: list[MatchDocument] | None = None) -> list[EncodedText]:
         """Encode the documents whose stored vector is missing or stale (new text or another model).
         Reads and encodes only: run it in read_phase(), end that transaction, then write_vectors()."""
@@ -223,7 +223,7 @@ class MatchEngine:
             row.vector = item.vector.tobytes()
         return len(encoded)
 
-    def store_vectors(self, objects: list | None = None, batch_size: int = 64, progress: bool = False,
+    def store_vectors(self, objects: list | None = None, batch_size: int = BATCH_SIZE, progress: bool = False,
                       docs: list[MatchDocument] | None = None) -> int:
         """Encode what is stale and store it, holding no write lock while encoding. Commits:
         the read and the write are separate transactions. Returns how many were encoded."""

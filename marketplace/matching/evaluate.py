@@ -20,6 +20,7 @@ from datetime import date
 import numpy as np
 
 from . import fusion as fusion_models
+from .embeddings import BATCH_SIZE
 from .fusion import FEATURES, FusionModel, QueryCandidates, language_of
 from .index import VectorIndex
 from .lexical import LexicalIndex
@@ -99,7 +100,7 @@ def _encode(encoder, data_docs, data_queries, batch_size):
             encoder.encode_kind([q.full_text() for q in data_queries], "demand", batch_size=batch_size))
 
 
-def prepare(folder: str | Path, qrels_name: str = "dev", encoder=None, batch_size: int = 64, references=()) -> EvalData:
+def prepare(folder: str | Path, qrels_name: str = "dev", encoder=None, batch_size: int = BATCH_SIZE, references=()) -> EvalData:
     """Read the folder and encode everything once (queries limited to those in the qrels).
     references: more encoders whose dense-only rows are reported beside the primary's."""
     folder = Path(folder)
@@ -180,7 +181,7 @@ def score(data: EvalData, matcher: Matcher, systems=None, per_query: bool = Fals
     runs: dict[str, list[list[str]]] = {s: [] for s in systems}
     shown: list[list[tuple[float, bool]]] = []  # (score shown, relevant) of each hybrid top 10
     plain = LexicalIndex.build(list(range(len(data.docs))), [d.full_text() for d in data.docs], plain=True)
-    _, dense_ids = col.vectors.search(data.query_vectors, 100)
+    _, dense_ids = col.search(data.query_vectors, 100)
     other_ids = {name: VectorIndex.build(list(range(len(data.docs))), dv).search(qv, 100)[1]
                  for name, (dv, qv) in data.other_vectors.items() if f"dense:{name}" in systems}
     for qi, q in enumerate(data.queries):

@@ -50,6 +50,15 @@ def _phrase_row(phrase: str, use_words: bool, plain: bool = False) -> sp.csr_mat
     return _VECTORIZER.transform([_tokens(phrase, use_words, plain)]).minimum(1).tocsr()
 
 
+@lru_cache(maxsize=64)
+def _query_row(text: str, use_words: bool, plain: bool) -> sp.csr_matrix:
+    """Hashed counts of a query text, repeats capped: a word said five times is not five times the
+    evidence. Cached because a ranking asks for the plain and the expanded query of one text."""
+    row = _VECTORIZER.transform([_tokens(text, use_words, plain)]).minimum(2).tocsr()
+    row.sum_duplicates()
+    return row
+
+
 class LexicalQuery:
     """Hashed query terms with weights (query term counts, plus optional expansion terms)."""
 
@@ -155,16 +164,16 @@ class LexicalIndex:
     # -- queries -------------------------------------------------------------------------------
     def query(self, text: str, expansions: list[tuple[str, float]] = ()) -> LexicalQuery:
         """Query terms from text, plus weighted expansion phrases (e.g. scenario vocabulary)."""
-        # Cap repeated terms: a word said five times is not five times the evidence.
-        row = self._vectorize([text]).minimum(2).tocsr()
+        row = _query_row(text, self.use_words, self.plain)
         for phrase, weight in expansions:
             row = row + _phrase_row(phrase, self.use_words, self.plain) * weight
         row = row.tocsr()
         row.sum_duplicates()
+        cols, weights = row.indices.astype(np.int64), row.data.astype(np.float32)  # copies: the row may be cached
         if not self.plain:
-            row.data[np.isin(row.indices, _STOP_COLS)] *= STOPWORD_QUERY_WEIGHT
-        keep = row.data > 0
-        return LexicalQuery(row.indices[keep].astype(np.int64), row.data[keep].astype(np.float32))
+            weights[np.isin(cols, _STOP_COLS)] *= STOPWORD_QUERY_WEIGHT
+        keep = weights > 0
+        return LexicalQuery(cols[keep], weights[keep])
 
     def upper_bound(self, query: LexicalQuery) -> float:
         """The most any document could score for this query (each term's saturation limit):
@@ -236,19 +245,31 @@ class LexicalIndex:
         out = np.zeros(len(ids))
         if not query or not len(self):
             return out
-        qmap = dict(zip(query.cols.tolist(), (self.idf(query.cols) * query.weights).tolist()))
+        qw = self.idf(query.cols) * query.weights
+        qmap = dict(zip(query.cols.tolist(), qw.tolist()))
         n_main = len(self._main_ids)
-        for j, doc_id in enumerate(np.asarray(ids).tolist()):
-            slot = self._slot.get(int(doc_id))
-            if slot is None:
-                continue
-            if slot < n_main:
-                cols, tfs = self._main_row(slot)
-            else:
-                row = self._delta_rows[slot - n_main]
-                cols, tfs = row.indices, row.data
-            out[j] = self._row_score(cols, tfs, qmap)
+        slots = np.array([self._slot.get(int(i), -1) for i in np.asarray(ids).tolist()], np.int64)
+        main = np.flatnonzero((slots >= 0) & (slots < n_main))
+        if len(main):
+            out[main] = self._main_scores(slots[main], query.cols, qw)
+        for j in np.flatnonzero(slots >= n_main).tolist():  # delta rows: few, one by one
+            row = self._delta_rows[slots[j] - n_main]
+            out[j] = self._row_score(row.indices, row.data, qmap)
         return out
+
+    def _main_scores(self, slots: np.ndarray, cols: np.ndarray, qw: np.ndarray) -> np.ndarray:
+        """BM25 of main-matrix rows, all at once: the same terms, in the same order and float64
+        arithmetic as _row_score, so both give identical scores."""
+        rows = self._main_csr[slots]
+        order = np.argsort(cols)
+        pos = np.minimum(np.searchsorted(cols[order], rows.indices), len(cols) - 1)
+        hit = cols[order][pos] == rows.indices
+        row_of = np.repeat(np.arange(len(slots)), np.diff(rows.indptr))[hit]
+        tf = rows.data[hit].astype(np.float64)
+        k1, b = self.k1, self.b
+        norm = k1 * (1.0 - b + b * self._main_len[slots].astype(np.float64) / self.avgdl)
+        contrib = qw[order][pos[hit]] * tf * (k1 + 1.0) / (tf + norm[row_of])
+        return np.bincount(row_of, weights=contrib, minlength=len(slots))
 
     def top(self, query: LexicalQuery, k: int, allowed=None, max_df: float | None = None) -> list[tuple[int, float]]:
         ids, scores = self.scores(query, max_df)

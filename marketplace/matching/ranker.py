@@ -30,6 +30,10 @@ KINDS = ("demand", "offering")
 # Bump when scores change meaning (features, fusion, calibration): stored matches computed by
 # another version are refreshed in the background.
 MATCHER_VERSION = "3"
+# Bump when the saved index's layout changes (scores do not): a worker rebuilds an index saved in
+# another layout from the stored vectors. 2: one vector index per script.
+INDEX_FORMAT = 2
+SCRIPT_FOLDERS = {True: "vectors-han", False: "vectors-latin"}
 
 
 @dataclass(frozen=True)
@@ -116,36 +120,78 @@ CROSS_CANDIDATES = 20
 
 
 class Collection:
-    """One side of the market: vectors, lexical index and metadata of its documents."""
+    """One side of the market: vectors, lexical index and metadata of its documents.
+
+    Vectors are kept in one index per script (Han-majority and Latin-majority documents): the
+    cross-language candidate pass then searches the other script's index whole, instead of
+    building an id filter over every document of that script for each query."""
 
     def __init__(self, dim: int, approx_threshold: int = DEFAULT_APPROX_THRESHOLD) -> None:
-        self.vectors = VectorIndex(dim, approx_threshold)
+        self.dim = dim
+        self.approx_threshold = approx_threshold
+        self.vectors = {han: VectorIndex(dim, approx_threshold) for han in (True, False)}  # han? -> index
         self.lexical = LexicalIndex()
         self.docs: dict[int, MatchDocument] = {}
         self.scenario_dist: dict[int, dict[str, float]] = {}
         self.no_vector: set[int] = set()  # documents indexed for text only (no stored vector yet)
         self.han_docs: set[int] = set()  # documents written mostly in Han script (the others: Latin)
         self.latin_docs: set[int] = set()
-        self._script_arrays: dict[bool, np.ndarray] = {}  # the two sets as id arrays, for searches
 
-    def set_script(self, doc: MatchDocument) -> None:
+    def set_script(self, doc: MatchDocument) -> bool:
+        """Record the script doc is written in; True when it is Han."""
         han = han_share(doc.full_text()) >= 0.5
         (self.han_docs if han else self.latin_docs).add(doc.id)
         (self.latin_docs if han else self.han_docs).discard(doc.id)
-        self._script_arrays.clear()
+        return han
 
     def forget_script(self, doc_id: int) -> None:
         self.han_docs.discard(doc_id)
         self.latin_docs.discard(doc_id)
-        self._script_arrays.clear()
 
-    def script_ids(self, han: bool) -> np.ndarray:
-        """Ids of the documents written mostly in Han script (han) or in Latin, as one array
-        (built once per change, not per query: at a million documents that costs milliseconds)."""
-        if han not in self._script_arrays:
-            ids = self.han_docs if han else self.latin_docs
-            self._script_arrays[han] = np.fromiter(sorted(ids), np.int64, len(ids))
-        return self._script_arrays[han]
+    # -- vectors -------------------------------------------------------------------------------
+    def vector_count(self) -> int:
+        return sum(len(index) for index in self.vectors.values())
+
+    def set_vector(self, doc_id: int, han: bool, vector: np.ndarray | None) -> None:
+        """Store (or, with None, drop) a document's vector in its script's index; an edit that
+        changed the script moves it."""
+        self.vectors[not han].remove([doc_id])
+        if vector is None:
+            self.vectors[han].remove([doc_id])
+        else:
+            self.vectors[han].add([doc_id], np.asarray(vector, np.float32).reshape(1, -1))
+
+    def remove_vector(self, doc_id: int) -> None:
+        for index in self.vectors.values():
+            index.remove([doc_id])
+
+    def build_vectors(self, ids, vectors: np.ndarray) -> None:
+        """Bulk build both script indexes (set_script must have run for these ids)."""
+        ids = np.asarray(ids, np.int64)
+        vectors = np.asarray(vectors, np.float32).reshape(len(ids), self.dim)
+        han = np.fromiter((i in self.han_docs for i in ids.tolist()), bool, len(ids))
+        self.vectors = {h: VectorIndex.build(ids[han == h], vectors[han == h], self.approx_threshold, dim=self.dim)
+                        for h in (True, False)}
+
+    def search_scripts(self, queries, k: int, allowed_ids=None) -> dict[bool, tuple[np.ndarray, np.ndarray]]:
+        """Top-k (scores, ids) per query row in each script's index (han True/False)."""
+        q = np.asarray(queries, np.float32).reshape(-1, self.dim)
+        return {han: index.search(q, k, allowed_ids) for han, index in self.vectors.items() if len(index)}
+
+    def search(self, queries, k: int, allowed_ids=None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (scores, ids) per query row over both scripts; missing slots have id -1."""
+        q = np.asarray(queries, np.float32).reshape(-1, self.dim)
+        return merge_top(self.search_scripts(q, k, allowed_ids).values(), k, len(q))
+
+    def reconstruct(self, ids: np.ndarray) -> np.ndarray:
+        """Stored vectors of these ids (all must have one), in their order."""
+        ids = np.asarray(ids, np.int64)
+        out = np.zeros((len(ids), self.dim), np.float32)
+        han = np.fromiter((i in self.han_docs for i in ids.tolist()), bool, len(ids))
+        for h in (True, False):
+            if (han == h).any():
+                out[han == h] = self.vectors[h].reconstruct(ids[han == h])
+        return out
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -196,20 +242,18 @@ class Matcher:
 
     def _upsert_unlocked(self, doc: MatchDocument, vector: np.ndarray | None) -> None:
         col = self.collections[doc.kind]
+        col.set_vector(doc.id, col.set_script(doc), vector)
         if vector is not None:
-            col.vectors.add([doc.id], np.asarray(vector, np.float32).reshape(1, -1))
             col.no_vector.discard(doc.id)
         else:
-            col.vectors.remove([doc.id])
             col.no_vector.add(doc.id)
         col.lexical.add(doc.id, doc.full_text())
         col.docs[doc.id] = doc
         col.scenario_dist[doc.id] = self.scenarios_of(doc)
-        col.set_script(doc)
 
     def _remove_unlocked(self, kind: str, doc_id: int) -> None:
         col = self.collections[kind]
-        col.vectors.remove([doc_id])
+        col.remove_vector(doc_id)
         col.lexical.remove(doc_id)
         col.docs.pop(doc_id, None)
         col.scenario_dist.pop(doc_id, None)
@@ -226,12 +270,12 @@ class Matcher:
                 continue
             col = Collection(self.dim, self.approx_threshold)
             ids = [docs[i].id for i in rows]
-            col.vectors = VectorIndex.build(ids, vectors[rows], self.approx_threshold, dim=self.dim)
+            for i in rows:
+                col.set_script(docs[i])
+            col.build_vectors(ids, vectors[rows])
             col.lexical = LexicalIndex.build(ids, [docs[i].full_text() for i in rows])
             col.docs = {docs[i].id: docs[i] for i in rows}
             col.scenario_dist = {docs[i].id: self.scenarios_of(docs[i]) for i in rows}
-            for i in rows:
-                col.set_script(docs[i])
             self.collections[kind] = col
 
     # -- ranking --------------------------------------------------------------------------------
@@ -275,7 +319,7 @@ class Matcher:
         for j in order:
             sig = {name: float(values[j]) for name, values in signals.items()}
             doc = col.docs[int(ids[j])]
-            reasons = self._reasons(query, doc, ctx["q_scen"], col, sig, ctx["dense_factor"]) if with_reasons else []
+            reasons = self._reasons(query, doc, ctx, col, sig) if with_reasons else []
             out.append(Match(int(ids[j]), round(float(scores[j]), 4), sig, reasons, self.fusion is not None))
         return out
 
@@ -283,7 +327,7 @@ class Matcher:
         """What every candidate of this query is scored against (computed once per query)."""
         text = query.full_text()
         q_scen = self.scenarios_of(query)
-        has_vector = query_vector is not None and len(col.vectors) > 0
+        has_vector = query_vector is not None and col.vector_count() > 0
         plain = col.lexical.query(text)
         expanded = self._lexical_query(col, text, q_scen)
         ctx = {
@@ -292,6 +336,8 @@ class Matcher:
             "dense_factor": self.dense_factor(text) if has_vector else 0.0,
             "plain": plain, "expanded": expanded,
             "plain_bound": col.lexical.upper_bound(plain), "expanded_bound": col.lexical.upper_bound(expanded),
+            # Bare numbers ("90", "2026") are shared by chance; they are no evidence to show in reasons.
+            "words": {t for t in words(text) if not _is_number(t)},
         }
         return ctx
 
@@ -299,16 +345,16 @@ class Matcher:
         """The union of dense top-n, lexical top-n and expanded-lexical top-n: a document that any
         one signal ranks highly is scored, so fusion never loses what a single signal finds."""
         cand: set[int] = set()
-        if ctx["vector"] is not None and (self.fusion is not None or ctx["dense_factor"] > 0.02):
-            _, dense_ids = col.vectors.search(ctx["vector"].reshape(1, -1), n, id_set)
-            cand.update(int(i) for i in dense_ids[0] if i >= 0)
         if ctx["vector"] is not None:
-            han = ctx["han"] >= 0.5
-            # Documents without a stored vector are not in the vector index: a search skips them.
-            other = col.script_ids(not han) if id_set is None else (col.latin_docs if han else col.han_docs) & id_set
-            if len(other):
-                _, cross_ids = col.vectors.search(ctx["vector"].reshape(1, -1), CROSS_CANDIDATES, other)
-                cand.update(int(i) for i in cross_ids[0] if i >= 0)
+            # One search per script serves both passes: the dense top-n over both, and the top
+            # CROSS_CANDIDATES of the other script (a prefix of its top-n).
+            by_script = col.search_scripts(ctx["vector"], max(n, CROSS_CANDIDATES), id_set)
+            if self.fusion is not None or ctx["dense_factor"] > 0.02:
+                _, dense_ids = merge_top(by_script.values(), n, 1)
+                cand.update(int(i) for i in dense_ids[0] if i >= 0)
+            if (ctx["han"] < 0.5) in by_script:
+                _, cross_ids = by_script[ctx["han"] < 0.5]
+                cand.update(int(i) for i in cross_ids[0][:CROSS_CANDIDATES] if i >= 0)
         cand.update(i for i, _ in col.lexical.top(ctx["plain"], n, id_set, max_df=0.05))
         cand.update(i for i, _ in col.lexical.top(ctx["expanded"], n, id_set, max_df=0.05))
         return {i for i in cand if i in col.docs and (id_set is None or i in id_set)}
@@ -328,7 +374,7 @@ class Matcher:
         raw, scores = self._fuse(signals, query, ctx)
         j = int(np.flatnonzero(ids == candidate_id)[0])
         sig = {name: float(v[j]) for name, v in signals.items()}
-        reasons = self._reasons(query, col.docs[candidate_id], ctx["q_scen"], col, sig, ctx["dense_factor"])
+        reasons = self._reasons(query, col.docs[candidate_id], ctx, col, sig)
         return Match(candidate_id, round(float(scores[j]), 4), sig, reasons, self.fusion is not None)
 
     def _lexical_query(self, col: Collection, text: str, q_scen: dict[str, float]):
@@ -377,7 +423,7 @@ class Matcher:
             has = np.array([i not in col.no_vector for i in ids.tolist()], bool)
             cos = np.zeros(n)
             if has.any():
-                cos[has] = col.vectors.reconstruct(ids[has]) @ ctx["vector"]
+                cos[has] = col.reconstruct(ids[has]) @ ctx["vector"]
             sig["dense"] = np.clip(cos, 0.0, 1.0)
         else:
             sig["dense"] = np.zeros(n)
@@ -443,12 +489,12 @@ class Matcher:
     def _label(self, code: str) -> tuple[str, str]:
         return self.labels.get(code, (code, code))
 
-    def _reasons(self, query, doc, q_scen, col, sig, dense_factor) -> list[Reason]:
+    def _reasons(self, query, doc, ctx, col, sig) -> list[Reason]:
         out: list[Reason] = []
-        if dense_factor > 0.3 and sig["dense"] >= 0.3:
+        q_scen = ctx["q_scen"]
+        if ctx["dense_factor"] > 0.3 and sig["dense"] >= 0.3:
             out.append(Reason("similarity", f"语义相似度 {sig['dense']:.2f}", f"Semantic similarity {sig['dense']:.2f}"))
-        # Bare numbers ("90", "2026") are shared by chance; they are no evidence to show.
-        shared = {t for t in set(words(query.full_text())) & set(words(doc.full_text())) if not _is_number(t)}
+        shared = ctx["words"] & set(words(doc.full_text()))
         if shared:
             terms = sorted(shared, key=lambda t: (-col.lexical.term_idf(t), t))[:5]
             out.append(Reason("shared_terms", "共同关键词：" + "、".join(terms), "Shared terms: " + ", ".join(terms)))
@@ -495,14 +541,16 @@ class Matcher:
         folder = Path(folder)
         for kind, col in self.collections.items():
             sub = folder / kind
-            col.vectors.save(sub)
+            for han, index in col.vectors.items():
+                index.save(sub / SCRIPT_FOLDERS[han])
             col.lexical.save(sub)
             with open(sub / "docs.pkl.tmp", "wb") as fh:
                 pickle.dump((col.docs, col.scenario_dist, col.no_vector, col.han_docs, col.latin_docs), fh,
                             protocol=pickle.HIGHEST_PROTOCOL)
             (sub / "docs.pkl.tmp").replace(sub / "docs.pkl")
         manifest = {"dim": self.dim, "weights": asdict(self.weights), "han_ability": self.han_ability,
-                    "model_name": self.model_name, "matcher_version": MATCHER_VERSION, "meta": meta or {}}
+                    "model_name": self.model_name, "matcher_version": MATCHER_VERSION, "index_format": INDEX_FORMAT,
+                    "meta": meta or {}}
         (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False))
 
     @staticmethod
@@ -519,18 +567,32 @@ class Matcher:
         manifest = json.loads((folder / "manifest.json").read_text())
         if manifest.get("matcher_version") != MATCHER_VERSION:
             raise ValueError(f"index in {folder} was saved by matcher {manifest.get('matcher_version')}, not {MATCHER_VERSION}")
+        if manifest.get("index_format", 1) != INDEX_FORMAT:
+            raise ValueError(f"index in {folder} has layout {manifest.get('index_format', 1)}, not {INDEX_FORMAT}: rebuild it")
         matcher = cls(manifest["dim"], weights or FusionWeights.from_mapping(manifest["weights"]), taxonomy, labels,
                       manifest["han_ability"] if han_ability is None else han_ability, approx_threshold,
                       model_name or manifest.get("model_name"))
         for kind in KINDS:
             sub = folder / kind
             col = Collection(matcher.dim, approx_threshold)
-            col.vectors = VectorIndex.load(sub)
+            col.vectors = {han: VectorIndex.load(sub / name) for han, name in SCRIPT_FOLDERS.items()}
             col.lexical = LexicalIndex.load(sub)
             with open(sub / "docs.pkl", "rb") as fh:
                 col.docs, col.scenario_dist, col.no_vector, col.han_docs, col.latin_docs = pickle.load(fh)
             matcher.collections[kind] = col
         return matcher
+
+
+def merge_top(found, k: int, n_queries: int) -> tuple[np.ndarray, np.ndarray]:
+    """The best k (scores, ids) per row of several searches' results; missing slots have id -1."""
+    found = list(found)
+    if not found:
+        return np.zeros((n_queries, 0), np.float32), np.zeros((n_queries, 0), np.int64)
+    scores = np.concatenate([s for s, _ in found], axis=1)
+    ids = np.concatenate([i for _, i in found], axis=1)
+    scores = np.where(ids >= 0, scores, -np.inf)
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(scores, order, 1), np.take_along_axis(ids, order, 1)
 
 
 def _standardize(x: np.ndarray) -> np.ndarray:
