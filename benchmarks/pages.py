@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--matching", action="store_true", help="matching on, as served: pages read the stored matches "
                         "(the index is not loaded; no measured page ranks)")
-    parser.add_argument("--no-cache", action="store_true", help="no short caches (home counts, dashboard figures, browse totals)")
+    parser.add_argument("--no-cache", action="store_true", help="no short caches (home counts, dashboard figures, browse totals, search rankings)")
     parser.add_argument("--slow-sql", type=int, default=0, help="under each page, its N slowest statements (last request)")
     parser.add_argument("--profile", default="", help="print a pyinstrument profile of this path instead")
     args = parser.parse_args()
@@ -48,7 +48,8 @@ def main() -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
                       "MATCHING_ENABLED": args.matching, "MATCHING_INDEX_DIR": str(folder / "matching"), "WTF_CSRF_ENABLED": False,
                       "RATELIMIT_ENABLED": False,
-                      **({"HOME_CACHE_SECONDS": 0, "DASHBOARD_CACHE_SECONDS": 0, "BROWSE_COUNT_CACHE_SECONDS": 0} if args.no_cache else {})})
+                      **({"HOME_CACHE_SECONDS": 0, "DASHBOARD_CACHE_SECONDS": 0, "BROWSE_COUNT_CACHE_SECONDS": 0,
+                          "SEARCH_CACHE_SECONDS": 0} if args.no_cache else {})})
 
     @app.route("/_bench/trivial")
     def bench_trivial():

@@ -62,3 +62,20 @@ def test_a_cached_browse_total_is_never_shared_across_what_visitors_may_see(app,
     html = client.get("/demands/").get_data(as_text=True)
     assert "新发布：排产优化" in html  # rows are live ...
     assert "共 1 条结果" in html  # ... while the total is the one counted a moment ago
+
+
+def test_a_kept_search_ranking_never_shows_a_demand_hidden_since(app, client, db, pool_demand):
+    """A keyword search's order of results is kept for a short time; the rows are read again through
+    the page's conditions, so a demand cancelled or moved into a pool meanwhile disappears at once."""
+    app.config["SEARCH_CACHE_SECONDS"] = 60
+    firm = make_org("manufacturer", name="公开需求企业")
+    make_demand(firm, title="空压机能耗监测")
+    hidden = make_demand(firm, title="注塑机能耗监测")
+    db.session.commit()
+    html = client.get("/demands/?q=能耗监测").get_data(as_text=True)
+    assert "空压机" in html and "注塑机" in html
+
+    hidden.visibility, hidden.pool_id = "pool", pool_demand["demand"].pool_id
+    db.session.commit()
+    html = client.get("/demands/?q=能耗监测").get_data(as_text=True)
+    assert "空压机" in html and "注塑机" not in html

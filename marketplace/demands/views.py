@@ -48,10 +48,12 @@ def browse():
     base = sa.select(Demand).where(access.visible_filter(current_user))
     if not request.args.get("status"):
         base = base.where(Demand.status == "open")
-    page = paginate(filtered_demands(base, request.args), shared_total=True, eager=browse_row_options())
+    found = search.parse(request.args.get("q"))
+    page = paginate(filtered_demands(base, request.args), shared_total=True, eager=browse_row_options(),
+                    shared_ranking=found is not None)
     filters = {kind: code_choices(kind) for kind in ("city", "industry", "chain", "scenario")}
     return render_template("demands/browse.html", page=page, terms=browse_terms(page.items), filters=filters, sorts=list(SORTS),
-                           search=search.parse(request.args.get("q")))
+                           search=found)
 
 
 @bp.route("/<int:demand_id>")

@@ -19,10 +19,11 @@ bp = Blueprint("orgs", __name__)
 
 @bp.route("/providers/")
 def providers():
-    page = paginate(queries.filtered_providers(request.args), shared_total=True, eager=queries.row_options())
+    found = search.parse(request.args.get("q"))
+    page = paginate(queries.filtered_providers(request.args), shared_total=True, eager=queries.row_options(),
+                    shared_ranking=found is not None)
     filters = {kind: code_choices(kind) for kind in ("city", "industry", "chain", "scenario")}
     records = queries.track_records([org.id for org in page.items])
-    found = search.parse(request.args.get("q"))
     sorts = ([search.RELEVANCE] if found else []) + list(queries.SORTS)
     return render_template("orgs/providers.html", page=page, filters=filters, records=records, sorts=sorts,
                            cards=queries.provider_cards([org.id for org in page.items]), search=found)
