@@ -17,21 +17,18 @@ from marketplace.matching.text import format_amount, format_amount_range
 from marketplace.navigation import role_nav, status_colour, status_label
 
 
-def term_label(term) -> str:
+def term_label(term, english: bool | None = None) -> str:
     if term is None:
         return ""
-    return term.label_en if is_english() else term.label_zh
+    if english is None:
+        english = is_english()
+    return term.label_en if english else term.label_zh
 
 
 @pass_context
 def term_filter(context, term) -> str:
     """`term|term`: the language is read once per render (the `english` context value), not per label."""
-    if term is None:
-        return ""
-    english = context.get("english")
-    if english is None:
-        english = is_english()
-    return term.label_en if english else term.label_zh
+    return term_label(term, context.get("english"))
 
 
 def money(value) -> str:
